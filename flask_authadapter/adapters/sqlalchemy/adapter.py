@@ -1,0 +1,513 @@
+"""The SQLAlchemy adapter: SQLite, PostgreSQL and MariaDB/MySQL through SQLAlchemy 2 Core."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    MetaData,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    insert,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.exc import (
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
+from sqlalchemy.orm import scoped_session, sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
+
+from ...core.errors import (
+    AuthAdapterError,
+    ConfigurationError,
+    ConflictError,
+    DuplicateAccount,
+    DuplicateEmail,
+    InvalidValue,
+    StorageError,
+    UnknownUser,
+)
+from ...core.models import (
+    ACCOUNT_FIELDS,
+    SESSION_FIELDS,
+    USER_FIELDS,
+    VERIFICATION_TOKEN_FIELDS,
+    Account,
+    Session,
+    User,
+    VerificationToken,
+)
+from .mapping import RecordTable, needs_generated_id
+from .models import DefaultModels, default_models
+
+__all__ = ["SQLAlchemyAdapter"]
+
+R = TypeVar("R")
+
+#: How many expired rows :meth:`SQLAlchemyAdapter.delete_expired` deletes per transaction.
+DEFAULT_BATCH_SIZE = 1000
+
+
+def _engine_source(source: object) -> tuple[Callable[[], Engine], MetaData | None]:
+    """How to get the engine from what the app passed, and the metadata it offers if any."""
+    if isinstance(source, Engine):
+        return (lambda: source), None
+    if isinstance(source, scoped_session):
+        source = source.session_factory
+    if isinstance(source, sessionmaker):
+        bind = source.kw.get("bind")
+        if not isinstance(bind, Engine):
+            raise ConfigurationError(
+                "SQLAlchemyAdapter needs a sessionmaker bound to an Engine (sessionmaker(bind=...))"
+            )
+        return (lambda: bind), None
+    engine = getattr(type(source), "engine", None)
+    metadata = getattr(source, "metadata", None)
+    if engine is not None and isinstance(metadata, MetaData):
+        # Flask-SQLAlchemy's ``db``: the engine depends on the current app, so ask each time.
+        return (lambda: source.engine), metadata  # type: ignore[attr-defined]
+    raise ConfigurationError(
+        "SQLAlchemyAdapter takes a Flask-SQLAlchemy db, a sessionmaker or an Engine, "
+        f"not {type(source).__name__}"
+    )
+
+
+def _driver_error(action: str, exc: SQLAlchemyError) -> StorageError:
+    """A StorageError for ``exc`` whose message never repeats the statement's parameters."""
+    if not isinstance(exc, DBAPIError):
+        return StorageError(f"{action} failed: {type(exc).__name__}")
+    text = f"{action} failed: {type(exc.orig).__name__}"
+    # Connection-level messages ("connection refused", "database is locked") help the
+    # operator and carry no values; integrity and data errors can echo a row's values, so
+    # they are named but not quoted.
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        lines = str(exc.orig).strip().splitlines()
+        if lines:
+            text += f": {lines[0][:200]}"
+    return StorageError(text)
+
+
+class SQLAlchemyAdapter:
+    """Stores users, accounts, sessions and verification tokens through SQLAlchemy.
+
+    ``db_or_session_factory`` is a Flask-SQLAlchemy ``db``, a ``sessionmaker`` (or
+    ``scoped_session``) bound to an Engine, or an ``Engine``. With no models given, the
+    default tables are declared on ``metadata`` (by default ``db.metadata``, or a new
+    :class:`~sqlalchemy.MetaData` available as :attr:`metadata`), so ``db.create_all()`` and
+    Alembic's autogenerate see them. Custom models are passed all four together: mapped
+    classes or :class:`~sqlalchemy.Table` objects whose further columns become ``extra``.
+
+    Each call runs its own short transaction on its own connection: the application's
+    pending work in ``db.session`` is never committed or rolled back by the adapter.
+    """
+
+    def __init__(
+        self,
+        db_or_session_factory: object,
+        *,
+        user_model: object | None = None,
+        account_model: object | None = None,
+        session_model: object | None = None,
+        verification_token_model: object | None = None,
+        metadata: MetaData | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> None:
+        self._engine, offered_metadata = _engine_source(db_or_session_factory)
+        given = [user_model, account_model, session_model, verification_token_model]
+        if all(model is None for model in given):
+            self.models = default_models(metadata or offered_metadata or MetaData())
+        elif any(model is None for model in given):
+            raise ConfigurationError(
+                "pass all four models (user_model, account_model, session_model, "
+                "verification_token_model) or none of them for the default tables"
+            )
+        else:
+            self.models = DefaultModels(*given)  # type: ignore[arg-type]
+        if batch_size < 1:
+            raise ConfigurationError("batch_size must be at least 1")
+        self.batch_size = batch_size
+
+        self.users = RecordTable(
+            "User", User, self.models.user, USER_FIELDS, required=("id", "email")
+        )
+        self.accounts = RecordTable(
+            "Account",
+            Account,
+            self.models.account,
+            ACCOUNT_FIELDS,
+            required=("user_id", "type", "provider", "provider_account_id"),
+        )
+        self.sessions = RecordTable(
+            "Session",
+            Session,
+            self.models.session,
+            SESSION_FIELDS,
+            required=("session_token", "user_id", "expires"),
+        )
+        self.tokens = RecordTable(
+            "VerificationToken",
+            VerificationToken,
+            self.models.verification_token,
+            VERIFICATION_TOKEN_FIELDS,
+            required=VERIFICATION_TOKEN_FIELDS,
+            has_extra=False,
+        )
+        #: The metadata holding the tables: ``adapter.metadata.create_all(engine)``.
+        self.metadata: MetaData = self.users.table.metadata
+
+        # The hot path's statement is built once; only its parameter changes per request.
+        sessions, users = self.sessions, self.users
+        self._session_and_user = (
+            select(*sessions.select_columns, *users.select_columns)
+            .select_from(
+                sessions.table.join(users.table, sessions.column("user_id") == users.column("id"))
+            )
+            .where(sessions.column("session_token") == bindparam("session_token"))
+        )
+
+    # Plumbing ---------------------------------------------------------------------------
+    @contextmanager
+    def _connect(
+        self,
+        action: str,
+        *,
+        write: bool = False,
+        on_conflict: Callable[[], AuthAdapterError] | None = None,
+    ) -> Iterator[Connection]:
+        """A connection in its own transaction, committed when ``write``; errors translated."""
+        try:
+            engine = self._engine()
+            with engine.begin() if write else engine.connect() as conn:
+                yield conn
+        except IntegrityError as exc:
+            if on_conflict is None:
+                raise _driver_error(action, exc) from exc.orig
+            raise on_conflict() from exc.orig
+        except DBAPIError as exc:
+            raise _driver_error(action, exc) from exc.orig
+        except SQLAlchemyError as exc:
+            raise _driver_error(action, exc) from exc
+
+    @staticmethod
+    def _where(rt: RecordTable[Any], **pairs: Any) -> ColumnElement[bool]:
+        """``field == value`` for each pair, values converted for their columns."""
+        return and_(
+            *(rt.column(name) == rt.bind_value(name, value) for name, value in pairs.items())
+        )
+
+    def _fetch_one(self, action: str, rt: RecordTable[R], **pairs: Any) -> R | None:
+        try:
+            where = self._where(rt, **pairs)
+        except InvalidValue:
+            return None  # a value no row can hold: there is no such row
+        with self._connect(action) as conn:
+            row = conn.execute(select(*rt.select_columns).where(where)).one_or_none()
+        return None if row is None else rt.from_row(row)
+
+    @staticmethod
+    def _insert(conn: Connection, rt: RecordTable[R], values: dict[str, Any]) -> R:
+        """Insert a row and return the record as stored (with generated and default values)."""
+        statement = insert(rt.table).values(values)
+        if conn.dialect.insert_returning:
+            return rt.from_row(conn.execute(statement.returning(*rt.select_columns)).one())
+        result = conn.execute(statement)
+        keys = result.inserted_primary_key
+        assert keys is not None
+        where = and_(*(c == v for c, v in zip(rt.table.primary_key.columns, keys, strict=True)))
+        return rt.from_row(conn.execute(select(*rt.select_columns).where(where)).one())
+
+    @staticmethod
+    def _update(
+        conn: Connection, rt: RecordTable[R], where: ColumnElement[bool], values: dict[str, Any]
+    ) -> R | None:
+        """Update the row matching ``where``; the record as stored, or None when none matched."""
+        query = select(*rt.select_columns).where(where)
+        if not values:
+            row = conn.execute(query).one_or_none()
+        elif conn.dialect.update_returning:
+            statement = update(rt.table).where(where).values(values)
+            row = conn.execute(statement.returning(*rt.select_columns)).one_or_none()
+        else:
+            if conn.execute(update(rt.table).where(where).values(values)).rowcount == 0:
+                return None
+            row = conn.execute(query).one_or_none()
+        return None if row is None else rt.from_row(row)
+
+    def _user_exists(self, conn: Connection, user_id: str) -> bool:
+        where = self._where(self.users, id=user_id)
+        return bool(conn.execute(select(exists().where(where))).scalar())
+
+    # Users ---------------------------------------------------------------------------
+    def create_user(self, user: User) -> User:
+        """Store a new user; an id is generated (or left to the database) when it is None."""
+        values = self.users.record_values(user)
+        id_column = self.users.column("id")
+        if user.id is None:
+            values.pop(id_column.key, None)
+            if needs_generated_id(id_column):
+                values.update({id_column.key: self.users.bind_value("id", str(uuid.uuid4()))})
+        with self._connect(
+            "create_user", write=True, on_conflict=lambda: self._user_conflict(user)
+        ) as conn:
+            return self._insert(conn, self.users, values)
+
+    def _user_conflict(self, user: User) -> AuthAdapterError:
+        if user.email is not None and self.get_user_by_email(user.email) is not None:
+            return DuplicateEmail()
+        if user.id is not None and self.get_user(user.id) is not None:
+            return ConflictError("a user with this id already exists")
+        return StorageError("create_user failed: a constraint of the users table was violated")
+
+    def get_user(self, user_id: str) -> User | None:
+        """The user with this id, or None."""
+        return self._fetch_one("get_user", self.users, id=user_id)
+
+    def get_user_by_email(self, email: str) -> User | None:
+        """The user with exactly this email, or None."""
+        return self._fetch_one("get_user_by_email", self.users, email=email)
+
+    def get_user_by_account(self, provider: str, provider_account_id: str) -> User | None:
+        """The user who linked this provider account, or None."""
+        users, accounts = self.users, self.accounts
+        try:
+            where = self._where(
+                accounts, provider=provider, provider_account_id=provider_account_id
+            )
+        except InvalidValue:
+            return None
+        query = (
+            select(*users.select_columns)
+            .select_from(
+                users.table.join(accounts.table, accounts.column("user_id") == users.column("id"))
+            )
+            .where(where)
+        )
+        with self._connect("get_user_by_account") as conn:
+            row = conn.execute(query).one_or_none()
+        return None if row is None else users.from_row(row)
+
+    def update_user(self, user_id: str, **changes: Any) -> User:
+        """Change fields or extra columns of a user; raises UnknownUser when there is none."""
+        if "id" in changes:
+            raise InvalidValue("a user's id cannot be changed")
+        values = self.users.values(changes)
+        try:
+            where = self._where(self.users, id=user_id)
+        except InvalidValue:
+            raise UnknownUser("no user with this id") from None
+        with self._connect("update_user", write=True, on_conflict=lambda: DuplicateEmail()) as conn:
+            updated = self._update(conn, self.users, where, values)
+        if updated is None:
+            raise UnknownUser("no user with this id")
+        return updated
+
+    def delete_user(self, user_id: str) -> None:
+        """Delete a user and their accounts and sessions, in one transaction."""
+        try:
+            key = self.users.bind_value("id", user_id)
+        except InvalidValue:
+            return
+        with self._connect("delete_user", write=True) as conn:
+            # Explicit, so that it holds where foreign keys are not enforced (SQLite's
+            # default) or a custom model has no ON DELETE CASCADE.
+            conn.execute(delete(self.sessions.table).where(self.sessions.column("user_id") == key))
+            conn.execute(delete(self.accounts.table).where(self.accounts.column("user_id") == key))
+            conn.execute(delete(self.users.table).where(self.users.column("id") == key))
+
+    # Accounts --------------------------------------------------------------------------
+    def link_account(self, account: Account) -> Account:
+        """Store a provider account of an existing user."""
+        values = {**self.accounts.record_values(account), **self.accounts.new_key_values()}
+        with self._connect(
+            "link_account", write=True, on_conflict=lambda: self._account_conflict(account)
+        ) as conn:
+            if not self._user_exists(conn, account.user_id):
+                raise UnknownUser("link_account: no user with this id")
+            return self._insert(conn, self.accounts, values)
+
+    def _account_conflict(self, account: Account) -> AuthAdapterError:
+        if self.get_account(account.provider, account.provider_account_id) is not None:
+            return DuplicateAccount(account.provider, account.provider_account_id)
+        if self.get_user(account.user_id) is None:
+            return UnknownUser("link_account: no user with this id")
+        return StorageError("link_account failed: a constraint of the accounts table was violated")
+
+    def unlink_account(self, provider: str, provider_account_id: str) -> None:
+        """Remove a provider account; no error when already gone."""
+        try:
+            where = self._where(
+                self.accounts, provider=provider, provider_account_id=provider_account_id
+            )
+        except InvalidValue:
+            return
+        with self._connect("unlink_account", write=True) as conn:
+            conn.execute(delete(self.accounts.table).where(where))
+
+    def get_account(self, provider: str, provider_account_id: str) -> Account | None:
+        """The stored provider account, or None."""
+        return self._fetch_one(
+            "get_account", self.accounts, provider=provider, provider_account_id=provider_account_id
+        )
+
+    def update_account(
+        self, provider: str, provider_account_id: str, **changes: Any
+    ) -> Account | None:
+        """Change fields of a provider account (fresh tokens); None when there is none."""
+        for key in ("user_id", "provider", "provider_account_id"):
+            if key in changes:
+                raise InvalidValue(f"an account's {key} cannot be changed")
+        values = self.accounts.values(changes)
+        try:
+            where = self._where(
+                self.accounts, provider=provider, provider_account_id=provider_account_id
+            )
+        except InvalidValue:
+            return None
+        with self._connect("update_account", write=True) as conn:
+            return self._update(conn, self.accounts, where, values)
+
+    # Sessions --------------------------------------------------------------------------
+    def create_session(self, session: Session) -> Session:
+        """Store a new session of an existing user."""
+        values = {**self.sessions.record_values(session), **self.sessions.new_key_values()}
+
+        def conflict() -> AuthAdapterError:
+            if self.get_user(session.user_id) is None:
+                return UnknownUser("create_session: no user with this id")
+            return ConflictError("a session with this token already exists")
+
+        with self._connect("create_session", write=True, on_conflict=conflict) as conn:
+            if not self._user_exists(conn, session.user_id):
+                raise UnknownUser("create_session: no user with this id")
+            return self._insert(conn, self.sessions, values)
+
+    def get_session_and_user(self, session_token: str) -> tuple[Session, User] | None:
+        """The session and its user in one statement (a JOIN), or None."""
+        try:
+            token = self.sessions.bind_value("session_token", session_token)
+        except InvalidValue:
+            return None
+        with self._connect("get_session_and_user") as conn:
+            row = conn.execute(self._session_and_user, {"session_token": token}).one_or_none()
+        if row is None:
+            return None
+        return self.sessions.from_row(row), self.users.from_row(row)
+
+    def update_session(self, session_token: str, **changes: Any) -> Session | None:
+        """Change fields of a session (usually ``expires``); None when there is none."""
+        for key in ("session_token", "user_id"):
+            if key in changes:
+                raise InvalidValue(f"a session's {key} cannot be changed")
+        values = self.sessions.values(changes)
+        try:
+            where = self._where(self.sessions, session_token=session_token)
+        except InvalidValue:
+            return None
+        with self._connect("update_session", write=True) as conn:
+            return self._update(conn, self.sessions, where, values)
+
+    def delete_session(self, session_token: str) -> None:
+        """Delete a session; no error when already gone."""
+        try:
+            where = self._where(self.sessions, session_token=session_token)
+        except InvalidValue:
+            return
+        with self._connect("delete_session", write=True) as conn:
+            conn.execute(delete(self.sessions.table).where(where))
+
+    def list_sessions(self, user_id: str) -> list[Session]:
+        """A user's sessions, oldest first."""
+        sessions = self.sessions
+        try:
+            where = self._where(sessions, user_id=user_id)
+        except InvalidValue:
+            return []
+        order = [sessions.column(name) for name in ("created_at", "expires") if sessions.has(name)]
+        with self._connect("list_sessions") as conn:
+            rows = conn.execute(select(*sessions.select_columns).where(where).order_by(*order))
+            return [sessions.from_row(row) for row in rows]
+
+    def delete_sessions(self, user_id: str) -> int:
+        """Delete every session of a user; returns how many."""
+        try:
+            where = self._where(self.sessions, user_id=user_id)
+        except InvalidValue:
+            return 0
+        with self._connect("delete_sessions", write=True) as conn:
+            return conn.execute(delete(self.sessions.table).where(where)).rowcount
+
+    # Verification tokens ----------------------------------------------------------------
+    def create_verification_token(self, token: VerificationToken) -> VerificationToken:
+        """Store a verification token."""
+        values = {**self.tokens.record_values(token), **self.tokens.new_key_values()}
+        with self._connect(
+            "create_verification_token",
+            write=True,
+            on_conflict=lambda: ConflictError("this verification token already exists"),
+        ) as conn:
+            return self._insert(conn, self.tokens, values)
+
+    def use_verification_token(self, identifier: str, token: str) -> VerificationToken | None:
+        """Delete and return the token in one statement; None when it is not (or no more) there."""
+        tokens = self.tokens
+        try:
+            where = self._where(tokens, identifier=identifier, token=token)
+        except InvalidValue:
+            return None
+        with self._connect("use_verification_token", write=True) as conn:
+            statement = delete(tokens.table).where(where)
+            if conn.dialect.delete_returning:
+                row = conn.execute(statement.returning(*tokens.select_columns)).one_or_none()
+            else:
+                # MySQL has no DELETE ... RETURNING: lock the row, read it, delete it.
+                query = select(*tokens.select_columns).where(where).with_for_update()
+                row = conn.execute(query).one_or_none()
+                if row is not None and conn.execute(statement).rowcount != 1:
+                    row = None
+        return None if row is None else tokens.from_row(row)
+
+    def delete_verification_tokens(self, identifier: str) -> int:
+        """Delete every token of ``identifier``; returns how many."""
+        try:
+            where = self._where(self.tokens, identifier=identifier)
+        except InvalidValue:
+            return 0
+        with self._connect("delete_verification_tokens", write=True) as conn:
+            return conn.execute(delete(self.tokens.table).where(where)).rowcount
+
+    # Maintenance ------------------------------------------------------------------------
+    def delete_expired(self, now: datetime) -> int:
+        """Delete sessions and tokens that expired before ``now``, ``batch_size`` rows per
+        transaction so that no lock is held long; returns how many."""
+        return self._delete_expired(self.sessions, now) + self._delete_expired(self.tokens, now)
+
+    def _delete_expired(self, rt: RecordTable[Any], now: datetime) -> int:
+        keys = list(rt.table.primary_key.columns)
+        expired = rt.column("expires") < rt.bind_value("expires", now)
+        find = select(*keys).where(expired).limit(self.batch_size)
+        total = 0
+        while True:
+            with self._connect("delete_expired", write=True) as conn:
+                found = conn.execute(find).all()
+                if found:
+                    if len(keys) == 1:
+                        batch = keys[0].in_([row[0] for row in found])
+                    else:
+                        batch = tuple_(*keys).in_([tuple(row) for row in found])
+                    total += conn.execute(delete(rt.table).where(batch).where(expired)).rowcount
+            if len(found) < self.batch_size:
+                return total

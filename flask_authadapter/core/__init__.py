@@ -1,0 +1,1 @@
+"""The Flask-free core: records, rules and errors. Imports neither Flask nor SQLAlchemy."""

@@ -1,0 +1,114 @@
+"""The four records every adapter stores: users, accounts, sessions, verification tokens.
+
+They are plain dataclasses with snake_case fields, free of any framework or ORM. Every
+``datetime`` is timezone-aware UTC; every id is a ``str`` whatever the column type behind it.
+
+``extra`` holds the further columns of an application's own tables (a user's ``role``, a
+session's ``user_agent``...). On a :class:`User`, ``user.role`` reads ``user.extra["role"]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+__all__ = ["Account", "Session", "User", "VerificationToken"]
+
+
+class _ExtraAttributes:
+    """Lets ``record.name`` read ``record.extra["name"]`` for names that are not fields."""
+
+    extra: dict[str, Any]
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called when normal lookup failed. Dunder and private names are never extras,
+        # which keeps copy/pickle (that probe ``__setstate__`` etc. before ``extra`` exists) safe.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        extra = self.__dict__.get("extra")
+        if extra is not None and name in extra:
+            return extra[name]
+        raise AttributeError(f"{type(self).__name__!s} has no field or extra {name!r}")
+
+
+@dataclass
+class User(_ExtraAttributes):
+    """A person. ``email`` is stored normalised; ``email_verified`` is when it was verified."""
+
+    id: str | None = None
+    email: str | None = None
+    email_verified: datetime | None = None
+    name: str | None = None
+    image: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Account(_ExtraAttributes):
+    """A user's account at an OAuth / OpenID Connect provider and the tokens it issued.
+
+    ``type`` is ``"oauth"`` or ``"oidc"``; ``expires_at`` is an absolute time in whole
+    seconds since the epoch, as the token endpoint's ``expires_in`` turned absolute.
+    """
+
+    user_id: str
+    type: str
+    provider: str
+    provider_account_id: str
+    access_token: str | None = None
+    refresh_token: str | None = None
+    expires_at: int | None = None
+    token_type: str | None = None
+    scope: str | None = None
+    id_token: str | None = None
+    session_state: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Session(_ExtraAttributes):
+    """A server-side session.
+
+    ``session_token`` is what the store keys the session by. The extension hands adapters the
+    SHA-256 of the cookie's token, never the token itself, so a copy of the store does not
+    yield live cookies.
+    """
+
+    session_token: str
+    user_id: str
+    expires: datetime
+    created_at: datetime | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class VerificationToken:
+    """A single-use token sent to ``identifier`` (an email address).
+
+    ``token`` is what the store keys it by: the extension stores an HMAC of the secret that
+    went into the link, never the link's token itself.
+    """
+
+    identifier: str
+    token: str
+    expires: datetime
+
+
+#: The names of the fields each record has besides ``extra``, in declaration order.
+USER_FIELDS = ("id", "email", "email_verified", "name", "image")
+ACCOUNT_FIELDS = (
+    "user_id",
+    "type",
+    "provider",
+    "provider_account_id",
+    "access_token",
+    "refresh_token",
+    "expires_at",
+    "token_type",
+    "scope",
+    "id_token",
+    "session_state",
+)
+SESSION_FIELDS = ("session_token", "user_id", "expires", "created_at")
+VERIFICATION_TOKEN_FIELDS = ("identifier", "token", "expires")
