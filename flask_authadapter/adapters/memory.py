@@ -20,7 +20,13 @@ from ..core.models import (
     User,
     VerificationToken,
 )
-from ..core.values import check_email_length, check_extra_keys, to_utc, utc_or_none
+from ..core.values import (
+    check_email_length,
+    check_extra_keys,
+    check_text,
+    to_utc,
+    utc_or_none,
+)
 
 __all__ = ["MemoryAdapter"]
 
@@ -30,6 +36,14 @@ R = TypeVar("R", User, Account, Session, VerificationToken)
 def _copy(record: R) -> R:
     """A copy the caller may change without touching the store."""
     return copy.deepcopy(record)
+
+
+def _check_texts(kind: str, record: User | Account | Session) -> None:
+    """Refuse text that no database stores faithfully, as the SQL adapter does."""
+    values = {**vars(record), **record.extra}
+    for name, value in values.items():
+        if name != "extra":
+            check_text(f"{kind}.{name}", value)
 
 
 def _apply(record: R, kind: str, names: tuple[str, ...], changes: dict[str, Any]) -> R:
@@ -66,6 +80,7 @@ class MemoryAdapter:
     def _clean_user(user: User) -> User:
         check_email_length(user.email)
         check_extra_keys("User", user.extra, USER_FIELDS)
+        _check_texts("User", user)
         return replace(user, email_verified=utc_or_none("email_verified", user.email_verified))
 
     def create_user(self, user: User) -> User:
@@ -140,6 +155,7 @@ class MemoryAdapter:
         """Store a provider account of an existing user."""
         account = replace(_copy(account), user_id=str(account.user_id))
         check_extra_keys("Account", account.extra, ACCOUNT_FIELDS)
+        _check_texts("Account", account)
         with self._lock:
             if account.user_id not in self._users:
                 raise UnknownUser("link_account: no user with this id")
@@ -173,6 +189,7 @@ class MemoryAdapter:
             if current is None:
                 return None
             updated = _apply(current, "Account", ACCOUNT_FIELDS, changes)
+            _check_texts("Account", updated)
             self._accounts[account_key] = updated
             return _copy(updated)
 
@@ -180,6 +197,7 @@ class MemoryAdapter:
     @staticmethod
     def _clean_session(session: Session) -> Session:
         check_extra_keys("Session", session.extra, SESSION_FIELDS)
+        _check_texts("Session", session)
         return replace(
             session,
             user_id=str(session.user_id),
@@ -247,6 +265,7 @@ class MemoryAdapter:
     def create_verification_token(self, token: VerificationToken) -> VerificationToken:
         """Store a verification token."""
         check_email_length(token.identifier)
+        check_text("VerificationToken.token", token.token)
         token = replace(token, expires=to_utc("expires", token.expires))
         with self._lock:
             key = (token.identifier, token.token)

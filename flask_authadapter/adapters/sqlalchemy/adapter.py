@@ -12,6 +12,8 @@ from sqlalchemy import (
     Connection,
     Engine,
     MetaData,
+    Select,
+    String,
     and_,
     bindparam,
     delete,
@@ -51,12 +53,15 @@ from ...core.models import (
     User,
     VerificationToken,
 )
-from .mapping import RecordTable, needs_generated_id
+from .mapping import RecordTable, exact_text, needs_generated_id
 from .models import DefaultModels, default_models
 
 __all__ = ["SQLAlchemyAdapter"]
 
 R = TypeVar("R")
+
+#: Databases whose usual collations ignore case and trailing spaces in comparisons.
+BYTE_EXACT_DIALECTS = frozenset({"mysql", "mariadb"})
 
 #: How many expired rows :meth:`SQLAlchemyAdapter.delete_expired` deletes per transaction.
 DEFAULT_BATCH_SIZE = 1000
@@ -169,15 +174,9 @@ class SQLAlchemyAdapter:
         #: The metadata holding the tables: ``adapter.metadata.create_all(engine)``.
         self.metadata: MetaData = self.users.table.metadata
 
-        # The hot path's statement is built once; only its parameter changes per request.
-        sessions, users = self.sessions, self.users
-        self._session_and_user = (
-            select(*sessions.select_columns, *users.select_columns)
-            .select_from(
-                sessions.table.join(users.table, sessions.column("user_id") == users.column("id"))
-            )
-            .where(sessions.column("session_token") == bindparam("session_token"))
-        )
+        # The hot path's statements are built once per kind of database; only their
+        # parameter changes per request.
+        self._session_and_user: dict[bool, Select[Any]] = {}
 
     # Plumbing ---------------------------------------------------------------------------
     @contextmanager
@@ -202,12 +201,34 @@ class SQLAlchemyAdapter:
         except SQLAlchemyError as exc:
             raise _driver_error(action, exc) from exc
 
-    @staticmethod
-    def _where(rt: RecordTable[Any], **pairs: Any) -> ColumnElement[bool]:
-        """``field == value`` for each pair, values converted for their columns."""
-        return and_(
-            *(rt.column(name) == rt.bind_value(name, value) for name, value in pairs.items())
-        )
+    def _byte_exact(self) -> bool:
+        """Whether text comparisons need to be made exact (MariaDB/MySQL collations)."""
+        return self._engine().dialect.name in BYTE_EXACT_DIALECTS
+
+    def _where(self, rt: RecordTable[Any], **pairs: Any) -> ColumnElement[bool]:
+        """``field == value`` for each pair, exact on every database."""
+        return rt.match(pairs, byte_exact=self._byte_exact())
+
+    def _session_and_user_query(self, byte_exact: bool) -> Select[Any]:
+        query = self._session_and_user.get(byte_exact)
+        if query is None:
+            sessions, users = self.sessions, self.users
+            token_column = sessions.column("session_token")
+            token = bindparam("session_token", type_=String())
+            where = token_column == token
+            if byte_exact:
+                where = and_(where, exact_text(token_column, token))
+            query = (
+                select(*sessions.select_columns, *users.select_columns)
+                .select_from(
+                    sessions.table.join(
+                        users.table, sessions.column("user_id") == users.column("id")
+                    )
+                )
+                .where(where)
+            )
+            self._session_and_user[byte_exact] = query
+        return query
 
     def _fetch_one(self, action: str, rt: RecordTable[R], **pairs: Any) -> R | None:
         try:
@@ -247,9 +268,14 @@ class SQLAlchemyAdapter:
             row = conn.execute(query).one_or_none()
         return None if row is None else rt.from_row(row)
 
-    def _user_exists(self, conn: Connection, user_id: str) -> bool:
-        where = self._where(self.users, id=user_id)
-        return bool(conn.execute(select(exists().where(where))).scalar())
+    def _require_user(self, conn: Connection, user_id: str, action: str) -> None:
+        """Raise UnknownUser unless the user exists (also where no FK is enforced)."""
+        try:
+            where = self._where(self.users, id=user_id)
+        except InvalidValue:
+            raise UnknownUser(f"{action}: no user with this id") from None
+        if not conn.execute(select(exists().where(where))).scalar():
+            raise UnknownUser(f"{action}: no user with this id")
 
     # Users ---------------------------------------------------------------------------
     def create_user(self, user: User) -> User:
@@ -331,12 +357,11 @@ class SQLAlchemyAdapter:
     # Accounts --------------------------------------------------------------------------
     def link_account(self, account: Account) -> Account:
         """Store a provider account of an existing user."""
-        values = {**self.accounts.record_values(account), **self.accounts.new_key_values()}
         with self._connect(
             "link_account", write=True, on_conflict=lambda: self._account_conflict(account)
         ) as conn:
-            if not self._user_exists(conn, account.user_id):
-                raise UnknownUser("link_account: no user with this id")
+            self._require_user(conn, account.user_id, "link_account")
+            values = {**self.accounts.record_values(account), **self.accounts.new_key_values()}
             return self._insert(conn, self.accounts, values)
 
     def _account_conflict(self, account: Account) -> AuthAdapterError:
@@ -383,7 +408,6 @@ class SQLAlchemyAdapter:
     # Sessions --------------------------------------------------------------------------
     def create_session(self, session: Session) -> Session:
         """Store a new session of an existing user."""
-        values = {**self.sessions.record_values(session), **self.sessions.new_key_values()}
 
         def conflict() -> AuthAdapterError:
             if self.get_user(session.user_id) is None:
@@ -391,8 +415,8 @@ class SQLAlchemyAdapter:
             return ConflictError("a session with this token already exists")
 
         with self._connect("create_session", write=True, on_conflict=conflict) as conn:
-            if not self._user_exists(conn, session.user_id):
-                raise UnknownUser("create_session: no user with this id")
+            self._require_user(conn, session.user_id, "create_session")
+            values = {**self.sessions.record_values(session), **self.sessions.new_key_values()}
             return self._insert(conn, self.sessions, values)
 
     def get_session_and_user(self, session_token: str) -> tuple[Session, User] | None:
@@ -401,8 +425,9 @@ class SQLAlchemyAdapter:
             token = self.sessions.bind_value("session_token", session_token)
         except InvalidValue:
             return None
+        query = self._session_and_user_query(self._byte_exact())
         with self._connect("get_session_and_user") as conn:
-            row = conn.execute(self._session_and_user, {"session_token": token}).one_or_none()
+            row = conn.execute(query, {"session_token": token}).one_or_none()
         if row is None:
             return None
         return self.sessions.from_row(row), self.users.from_row(row)

@@ -15,7 +15,19 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Column, Integer, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    and_,
+    cast,
+    literal,
+)
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import NoInspectionAvailable
@@ -25,7 +37,7 @@ from sqlalchemy.types import DateTime
 from ...core.errors import ConfigurationError, InvalidValue
 from ...core.values import check_text, to_utc
 
-__all__ = ["RecordTable"]
+__all__ = ["RecordTable", "exact_text", "needs_generated_id"]
 
 R = TypeVar("R")
 
@@ -64,7 +76,9 @@ class _Field:
     name: str
     column: Column[Any]
     is_datetime: bool
+    keeps_zone: bool
     is_int: bool
+    int_bits: int
     max_length: int | None
     is_text: bool
 
@@ -121,7 +135,9 @@ class RecordTable(Generic[R]):
             name=name,
             column=column,
             is_datetime=isinstance(column_type, DateTime),
+            keeps_zone=bool(getattr(column_type, "timezone", False)),
             is_int=isinstance(column_type, Integer) or _python_type(column) is int,
+            int_bits=_integer_bits(column_type),
             max_length=length if is_string and isinstance(length, int) else None,
             is_text=is_string and (isinstance(column_type, Text) or length is None),
         )
@@ -147,17 +163,40 @@ class RecordTable(Generic[R]):
         spec = self._fields[name]
         label = f"{self.kind}.{name}"
         if isinstance(value, datetime) or spec.is_datetime:
-            return to_utc(label, value)
+            moment = to_utc(label, value)
+            # A column without time zone gets naive UTC: an aware value would be converted
+            # by the server (PostgreSQL casts timestamptz to its own zone's local time).
+            return moment if spec.keeps_zone else moment.replace(tzinfo=None)
         if spec.is_int and isinstance(value, str):
             try:
-                return int(value)
+                value = int(value)
             except ValueError:
                 raise InvalidValue(f"{label} must be an integer id") from None
+        if spec.is_int and isinstance(value, int) and not isinstance(value, bool):
+            limit = 2 ** (spec.int_bits - 1)
+            if not -limit <= value < limit:
+                raise InvalidValue(f"{label} is out of range for its column")
+            return value
         if isinstance(value, str):
             check_text(label, value, max_length=spec.max_length)
             if spec.is_text and len(value.encode("utf-8")) > TEXT_MAX_BYTES:
                 raise InvalidValue(f"{label} is longer than {TEXT_MAX_BYTES} bytes")
         return value
+
+    def match(self, pairs: Mapping[str, Any], *, byte_exact: bool = False) -> ColumnElement[bool]:
+        """``field == value`` for each pair, values checked and converted for their columns.
+
+        ``byte_exact`` adds a byte-for-byte comparison of text, for databases whose usual
+        collations ignore case and trailing spaces (MariaDB/MySQL); the plain comparison
+        stays first so that the index is still used.
+        """
+        clauses: list[ColumnElement[bool]] = []
+        for name, value in pairs.items():
+            column, bound = self.column(name), self.bind_value(name, value)
+            clauses.append(column == bound)
+            if byte_exact and isinstance(bound, str):
+                clauses.append(exact_text(column, literal(bound, String())))
+        return and_(*clauses)
 
     def values(self, changes: Mapping[str, Any]) -> dict[str, Any]:
         """Column values (by column key) for field/extra ``changes``, checked and converted."""
@@ -212,12 +251,26 @@ class RecordTable(Generic[R]):
         return self.record_type(**field_values)
 
 
+def exact_text(column: ColumnElement[Any], value: ColumnElement[Any]) -> ColumnElement[bool]:
+    """``column`` equals ``value`` byte for byte (binary strings compare without padding)."""
+    return cast(column, LargeBinary) == cast(value, LargeBinary)
+
+
 def needs_generated_id(column: Column[Any]) -> bool:
     """Whether the adapter must generate a value for this key column on insert."""
     if column.default is not None or column.server_default is not None:
         return False
     # An integer key is left to the database's autoincrement.
     return not (isinstance(column.type, Integer) or _python_type(column) is int)
+
+
+def _integer_bits(column_type: Any) -> int:
+    """The width of a signed integer column: 16, 32 or 64 bits."""
+    if isinstance(column_type, BigInteger):
+        return 64
+    if isinstance(column_type, SmallInteger):
+        return 16
+    return 32
 
 
 def _as_utc(value: datetime) -> datetime:
