@@ -6,10 +6,12 @@ of their own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections import Counter, defaultdict
+from collections.abc import Callable, Generator, Iterator
 
 import pytest
 
+from flask_authadapter.testing import AdapterSuite
 from tests import servers
 from tests.databases import BACKENDS
 from tests.servers import DatabaseServer
@@ -85,4 +87,51 @@ def make_database(
 
 # =========================================================================== #
 # End of: databases by backend name
+# =========================================================================== #
+
+
+# =========================================================================== #
+# A summary of the storage tests by backend, printed at the end of the run, so
+# the output shows what ran where (conformance suite per adapter and model
+# set, migrations per database) without a verbose listing of every test.
+# =========================================================================== #
+
+_by_backend: dict[str, Counter[str]] = defaultdict(Counter)
+
+
+def _storage_group(item: pytest.Item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    params = callspec.params if callspec is not None else {}
+    backend = params.get("backend") or params.get("database_url")
+    cls = getattr(item, "cls", None)
+    if cls is not None and issubclass(cls, AdapterSuite):
+        return f"conformance suite  {cls.__name__:<20} {backend or 'memory':<9}"
+    module = getattr(item, "module", None)
+    if module is not None and module.__name__.endswith("test_migrations") and backend:
+        return f"migrations         {'':<20} {backend:<9}"
+    return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    group = _storage_group(item)
+    if group is not None and (report.when == "call" or report.outcome != "passed"):
+        _by_backend[group][report.outcome] += 1
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not _by_backend:
+        return
+    terminalreporter.section("storage tests by backend")
+    for group in sorted(_by_backend):
+        counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(_by_backend[group].items()))
+        terminalreporter.write_line(f"{group}  {counts}")
+
+
+# =========================================================================== #
+# End of: summary by backend
 # =========================================================================== #

@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 
 from tests import servers
 from tests.servers import DatabaseServer
-from sqlalchemy.dialects import mysql
 
 # Microseconds matter: session and token expiry times are compared to "now".
 STAMP = dt.datetime(2024, 2, 29, 23, 59, 58, 123456, tzinfo=dt.timezone.utc)

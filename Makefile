@@ -1,0 +1,39 @@
+# flask-authadapter: `make demo` runs the example, `make test` runs every check.
+# Each creates the virtual environment in .venv and installs what it needs first.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck pytest system-deps clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev,postgres,mysql,migrations]"
+	touch $(STAMP)
+
+## demo: upgrade the example's database and serve it on http://127.0.0.1:5000
+demo: $(STAMP)
+	$(BIN)/python -m example
+
+## test: lint, format check, type check (mypy strict) and the whole pytest suite
+test: lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+## system-deps: install the Debian packages the tests use (PostgreSQL, MariaDB), as root
+system-deps:
+	bash scripts/install-system-deps
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache instance
