@@ -4,33 +4,76 @@ The public names are listed here explicitly; anything not in ``__all__`` may cha
 """
 
 from .adapters.base import Adapter
+from .config import DEFAULTS
 from .core.errors import (
+    AccessDenied,
     AuthAdapterError,
     ConfigurationError,
     ConflictError,
     DuplicateAccount,
     DuplicateEmail,
+    EmailSignin,
     InvalidValue,
+    MissingCSRF,
+    OAuthAccountNotLinked,
+    OAuthCallbackError,
+    OAuthSignin,
+    RateLimited,
+    SessionRequired,
+    SignInError,
     StorageError,
     UnknownUser,
+    Verification,
 )
-from .core.models import Account, Session, User, VerificationToken
+from .core.models import Account, AnonymousUser, Session, User, VerificationToken
+from .core.sessions import ActiveSession
+from .extension import (
+    Auth,
+    auth_state,
+    current_session,
+    current_user,
+    login_required,
+    sign_in,
+    sign_out,
+    signin_url,
+)
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "DEFAULTS",
+    "AccessDenied",
     "Account",
+    "ActiveSession",
     "Adapter",
+    "AnonymousUser",
+    "Auth",
     "AuthAdapterError",
     "ConfigurationError",
     "ConflictError",
     "DuplicateAccount",
     "DuplicateEmail",
+    "EmailSignin",
     "InvalidValue",
+    "MissingCSRF",
+    "OAuthAccountNotLinked",
+    "OAuthCallbackError",
+    "OAuthSignin",
+    "RateLimited",
     "Session",
+    "SessionRequired",
+    "SignInError",
     "StorageError",
     "UnknownUser",
     "User",
+    "Verification",
     "VerificationToken",
     "__version__",
+    "auth_state",
+    "current_session",
+    "current_user",
+    "login_required",
+    "sign_in",
+    "sign_out",
+    "signin_url",
 ]

@@ -75,6 +75,10 @@ class MemoryAdapter:
         self._sessions: dict[str, Session] = {}
         self._tokens: dict[tuple[str, str], VerificationToken] = {}
 
+    def stores_extra(self, kind: str, name: str) -> bool:
+        """Whether ``extra[name]`` of ``kind`` records is kept: always, in memory."""
+        return True
+
     # Users --------------------------------------------------------------------------
     @staticmethod
     def _clean_user(user: User) -> User:

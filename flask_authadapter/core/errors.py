@@ -1,4 +1,4 @@
-"""The exceptions of flask-authadapter.
+"""The exceptions of flask-authadapter: storage errors and sign-in errors.
 
 Every exception the package raises on purpose derives from :class:`AuthAdapterError`.
 Adapters raise the storage ones:
@@ -14,14 +14,26 @@ Adapters raise the storage ones:
 from __future__ import annotations
 
 __all__ = [
+    "ERROR_STATUS",
+    "AccessDenied",
     "AuthAdapterError",
     "ConfigurationError",
+    "ConfigurationProblem",
     "ConflictError",
     "DuplicateAccount",
     "DuplicateEmail",
+    "EmailSignin",
     "InvalidValue",
+    "MissingCSRF",
+    "OAuthAccountNotLinked",
+    "OAuthCallbackError",
+    "OAuthSignin",
+    "RateLimited",
+    "SessionRequired",
+    "SignInError",
     "StorageError",
     "UnknownUser",
+    "Verification",
 ]
 
 
@@ -64,3 +76,99 @@ class InvalidValue(AuthAdapterError, ValueError):
 
 class UnknownUser(InvalidValue):
     """A record refers to a user id that does not exist."""
+
+
+# Sign-in errors -------------------------------------------------------------------------
+#
+# The codes are Auth.js's (plus RateLimited): the blueprint's error page and JSON show the
+# code, never the details, which go to the log.
+
+#: Each error code and the HTTP status its error page answers with.
+ERROR_STATUS: dict[str, int] = {
+    "Configuration": 500,
+    "AccessDenied": 403,
+    "Verification": 403,
+    "OAuthSignin": 400,
+    "OAuthCallbackError": 400,
+    "OAuthAccountNotLinked": 409,
+    "EmailSignin": 400,
+    "MissingCSRF": 403,
+    "SessionRequired": 401,
+    "RateLimited": 429,
+    "Default": 400,
+}
+
+
+class SignInError(AuthAdapterError):
+    """A sign-in flow ended with one of the codes of :data:`ERROR_STATUS`.
+
+    ``str(error)`` is for the log; the person sees only the code's page.
+    """
+
+    code = "Default"
+
+    @property
+    def status(self) -> int:
+        """The HTTP status of this code's error page."""
+        return ERROR_STATUS[self.code]
+
+
+class AccessDenied(SignInError):
+    """A ``sign_in`` callback, or the person at the provider, refused the sign-in."""
+
+    code = "AccessDenied"
+
+
+class Verification(SignInError):
+    """A sign-in link or code is unknown, used, expired, or for another address."""
+
+    code = "Verification"
+
+
+class OAuthAccountNotLinked(SignInError):
+    """The provider account's email belongs to another user, or the account to another
+    user than the signed-in one: linking it automatically would hand that user over."""
+
+    code = "OAuthAccountNotLinked"
+
+
+class OAuthSignin(SignInError):
+    """Starting the sign-in at the provider failed."""
+
+    code = "OAuthSignin"
+
+
+class OAuthCallbackError(SignInError):
+    """The provider's answer could not be used."""
+
+    code = "OAuthCallbackError"
+
+
+class EmailSignin(SignInError):
+    """The sign-in email could not be sent, or the address is not one address."""
+
+    code = "EmailSignin"
+
+
+class MissingCSRF(SignInError):
+    """A POST came without a valid CSRF token, or from another origin."""
+
+    code = "MissingCSRF"
+
+
+class SessionRequired(SignInError):
+    """The page needs a signed-in user."""
+
+    code = "SessionRequired"
+
+
+class RateLimited(SignInError):
+    """Too many attempts; try again later."""
+
+    code = "RateLimited"
+
+
+class ConfigurationProblem(SignInError):
+    """The server is set up wrongly for this flow (shown as the Configuration page)."""
+
+    code = "Configuration"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-__all__ = ["Account", "Session", "User", "VerificationToken"]
+__all__ = ["ANONYMOUS", "Account", "AnonymousUser", "Session", "User", "VerificationToken"]
 
 
 class _ExtraAttributes:
@@ -42,6 +42,40 @@ class User(_ExtraAttributes):
     name: str | None = None
     image: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_authenticated(self) -> bool:
+        """Always True: a ``User`` is someone signed in (see :class:`AnonymousUser`)."""
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        """Always False."""
+        return False
+
+
+class AnonymousUser:
+    """Who ``current_user`` is when nobody is signed in: every field None, no extras."""
+
+    id = None
+    email = None
+    email_verified = None
+    name = None
+    image = None
+    is_authenticated = False
+    is_anonymous = True
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        """Always empty (a new dict each time, so nothing sticks to the shared instance)."""
+        return {}
+
+    def __repr__(self) -> str:
+        return "AnonymousUser()"
+
+
+#: The one anonymous user.
+ANONYMOUS = AnonymousUser()
 
 
 @dataclass

@@ -178,6 +178,18 @@ class SQLAlchemyAdapter:
         # parameter changes per request.
         self._session_and_user: dict[bool, Select[Any]] = {}
 
+    def stores_extra(self, kind: str, name: str) -> bool:
+        """Whether the ``kind`` ("user", "account", "session") table has a column for the
+        extra ``name``. Optional in the contract: the extension asks it before storing an
+        optional extra such as a session's ``user_agent``."""
+        tables: dict[str, RecordTable[Any]] = {
+            "user": self.users,
+            "account": self.accounts,
+            "session": self.sessions,
+        }
+        table = tables.get(kind)
+        return table is not None and name in table.extra_names
+
     # Plumbing ---------------------------------------------------------------------------
     @contextmanager
     def _connect(

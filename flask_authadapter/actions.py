@@ -1,0 +1,116 @@
+"""Finishing a sign-in: the ``sign_in`` callback, the core's rules, signals, a new session,
+and the redirect. The views call these once a provider has said who the person is."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from flask import current_app, redirect, request
+from werkzeug.wrappers import Response
+
+from .core.errors import AccessDenied
+from .core.models import Account, User
+from .core.signin import SignInOutcome, email_sign_in, oauth_sign_in
+from .extension import AuthState, current_user, sign_in
+from .providers.base import Provider, ProviderResult
+from .signals import account_linked, send, user_created, user_updated
+from .web.redirects import safe_redirect
+
+__all__ = ["base_url", "finish_email_sign_in", "finish_oauth_sign_in", "redirect_target"]
+
+
+def base_url(state: AuthState) -> str:
+    """The site's public base URL: AUTH_URL, or (when unset) the request's own."""
+    return state.config.url or request.host_url.rstrip("/")
+
+
+def redirect_target(state: AuthState, url: str | None) -> str:
+    """Where to go: ``url`` through the ``redirect`` callback, kept same-origin."""
+    base = base_url(state)
+    target = safe_redirect(url, base_url=base, default=state.config.default_redirect)
+    callback = state.auth.callbacks["redirect"]
+    if callback is not None:
+        target = safe_redirect(
+            callback(url=target, base_url=base),
+            base_url=base,
+            default=state.config.default_redirect,
+        )
+    return target
+
+
+def _ask_sign_in_callback(
+    state: AuthState,
+    *,
+    user: User,
+    account: Account | None,
+    profile: dict[str, Any] | None,
+    email: str | None,
+) -> Response | None:
+    """Run the app's ``sign_in`` callback: None to go on, a redirect, or AccessDenied."""
+    callback = state.auth.callbacks["sign_in"]
+    if callback is None:
+        return None
+    decision = callback(user=user, account=account, profile=profile, email=email)
+    if decision is False:
+        raise AccessDenied("the sign_in callback refused the sign-in")
+    if isinstance(decision, str):
+        return redirect(redirect_target(state, decision))
+    return None
+
+
+def _announce(outcome: SignInOutcome) -> None:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if outcome.is_new_user:
+        send(user_created, app, user=outcome.user)
+    if outcome.user_updated:
+        send(user_updated, app, user=outcome.user)
+    if outcome.account_linked and outcome.account is not None:
+        send(account_linked, app, user=outcome.user, account=outcome.account)
+
+
+def finish_oauth_sign_in(
+    state: AuthState, provider: Provider, result: ProviderResult, callback_url: str | None
+) -> Response:
+    """Sign in (or link) with what an OAuth / OIDC provider returned."""
+    adapter = state.adapter
+    account = replace(result.account, provider=provider.id, user_id="")
+    signed_in_user = current_user if isinstance(current_user, User) else None
+    candidate = (
+        adapter.get_user_by_account(provider.id, account.provider_account_id)
+        or (adapter.get_user_by_email(result.profile.email) if result.profile.email else None)
+        or result.profile
+    )
+    answer = _ask_sign_in_callback(
+        state, user=candidate, account=account, profile=dict(result.raw), email=None
+    )
+    if answer is not None:
+        return answer
+    outcome = oauth_sign_in(
+        adapter,
+        account=account,
+        profile=result.profile,
+        current_user=signed_in_user,
+        allow_dangerous_email_account_linking=provider.allow_dangerous_email_account_linking,
+        email_verified=result.email_verified,
+        clock=state.clock,
+    )
+    _announce(outcome)
+    sign_in(outcome.user, provider=provider.id, is_new_user=outcome.is_new_user)
+    return redirect(redirect_target(state, callback_url))
+
+
+def finish_email_sign_in(
+    state: AuthState, provider: Provider, email: str, callback_url: str | None
+) -> Response:
+    """Sign in the owner of ``email``, who just proved they receive mail there."""
+    existing = state.adapter.get_user_by_email(email)
+    answer = _ask_sign_in_callback(
+        state, user=existing or User(email=email), account=None, profile=None, email=email
+    )
+    if answer is not None:
+        return answer
+    outcome = email_sign_in(state.adapter, email=email, clock=state.clock)
+    _announce(outcome)
+    sign_in(outcome.user, provider=provider.id, is_new_user=outcome.is_new_user)
+    return redirect(redirect_target(state, callback_url))

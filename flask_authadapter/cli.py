@@ -1,0 +1,52 @@
+"""``flask auth ...``: maintenance from the command line."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from .core.emails import normalize_email
+from .core.errors import SignInError
+from .extension import auth_state
+
+__all__ = ["auth_cli"]
+
+auth_cli = AppGroup("auth", help="Sign-in maintenance: expired rows, revoking, providers.")
+
+
+@auth_cli.command("cleanup")
+def cleanup() -> None:
+    """Delete expired sessions and verification tokens, in batches."""
+    state = auth_state()
+    deleted = state.adapter.delete_expired(state.clock())
+    click.echo(f"Deleted {deleted} expired session(s) and verification token(s).")
+
+
+@auth_cli.command("revoke")
+@click.argument("email")
+def revoke(email: str) -> None:
+    """Sign the user with EMAIL out everywhere (delete all their sessions)."""
+    state = auth_state()
+    try:
+        address = normalize_email(email)
+    except SignInError:
+        raise click.BadParameter("not an email address", param_hint="EMAIL") from None
+    user = state.adapter.get_user_by_email(address)
+    if user is None or user.id is None:
+        raise click.ClickException(f"no user has the email address {address}")
+    count = state.sessions.end_all(user.id)
+    click.echo(f"Signed {address} out of {count} session(s).")
+
+
+@auth_cli.command("providers")
+def providers() -> None:
+    """List the configured providers and their settings, secrets masked."""
+    state = auth_state()
+    if not state.providers:
+        click.echo("No providers are configured.")
+        return
+    for provider in state.providers.values():
+        click.echo(f"{provider.id}  ({provider.type})  {provider.name}")
+        for key, value in provider.settings().items():
+            if key != "type":
+                click.echo(f"    {key}: {value}")

@@ -1,0 +1,213 @@
+"""Every ``AUTH_*`` setting, its default, and how it is read: the one place they live.
+
+Durations may be given as a :class:`~datetime.timedelta` or a number of seconds (so
+``app.config.from_prefixed_env()`` works). Problems are :class:`ConfigurationError` at
+start-up, never a 500 on the first request.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from .core.errors import ConfigurationError
+from .core.sessions import SessionPolicy
+
+__all__ = ["DEFAULTS", "AuthConfig", "load_config"]
+
+logger = logging.getLogger("flask_authadapter")
+
+#: Every setting with its default. ``AUTH_SECRET`` falls back to ``SECRET_KEY``.
+DEFAULTS: dict[str, Any] = {
+    # The secret that signs CSRF tokens and MACs verification tokens; falls back to
+    # SECRET_KEY. Old secrets in AUTH_SECRET_FALLBACKS still verify (rotation).
+    "AUTH_SECRET": None,
+    "AUTH_SECRET_FALLBACKS": (),
+    # The public base URL of the app ("https://example.com"): links in emails are built
+    # from it, never from the request's Host header; its scheme decides Secure cookies.
+    "AUTH_URL": None,
+    # Where the blueprint's routes live.
+    "AUTH_URL_PREFIX": "/auth",
+    # Sessions: sliding lifetime, how often the expiry is moved, optional absolute cap.
+    "AUTH_SESSION_MAX_AGE": timedelta(days=30),
+    "AUTH_SESSION_UPDATE_AGE": timedelta(days=1),
+    "AUTH_SESSION_ABSOLUTE_MAX_AGE": None,
+    # Keep the browser's user agent with each session (shown on the account page), when
+    # the adapter has somewhere to keep it.
+    "AUTH_SESSION_STORE_USER_AGENT": True,
+    # Cookies. Over HTTPS the names get the __Host- prefix (or __Secure- when a domain is
+    # set). AUTH_COOKIE_SECURE None means: secure when AUTH_URL (or the request) is https.
+    "AUTH_COOKIE_NAME": "authadapter.session",
+    "AUTH_CSRF_COOKIE_NAME": "authadapter.csrf",
+    "AUTH_COOKIE_SECURE": None,
+    "AUTH_COOKIE_SAMESITE": "Lax",
+    "AUTH_COOKIE_DOMAIN": None,
+    # The app's own pages instead of the blueprint's (paths or URLs), as Auth.js's `pages`.
+    "AUTH_PAGES_SIGNIN": None,
+    "AUTH_PAGES_SIGNOUT": None,
+    "AUTH_PAGES_ERROR": None,
+    "AUTH_PAGES_VERIFY_REQUEST": None,
+    # Where to go after signing in or out when no callback_url was given.
+    "AUTH_DEFAULT_REDIRECT": "/",
+    # The site's name in page titles and emails (default: the app's name).
+    "AUTH_SITE_NAME": None,
+}
+
+_SAMESITE = {"lax": "Lax", "strict": "Strict", "none": "None"}
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    """The settings of one app, read and checked once at start-up."""
+
+    secret: str
+    secret_fallbacks: tuple[str, ...]
+    url: str | None
+    url_prefix: str
+    session_policy: SessionPolicy
+    store_user_agent: bool
+    cookie_name: str
+    csrf_cookie_name: str
+    cookie_secure: bool | None
+    cookie_samesite: str
+    cookie_domain: str | None
+    pages: Mapping[str, str | None]
+    default_redirect: str
+    site_name: str
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The current secret, then the fallbacks: the order in which to verify."""
+        return (self.secret, *self.secret_fallbacks)
+
+
+def _duration(name: str, value: Any, *, optional: bool = False) -> timedelta | None:
+    if value is None and optional:
+        return None
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool):
+        raise ConfigurationError(f"{name} must be a number of seconds or a timedelta")
+    if isinstance(value, (int, float)):
+        return timedelta(seconds=value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return timedelta(seconds=int(value))
+    raise ConfigurationError(f"{name} must be a number of seconds or a timedelta, not {value!r}")
+
+
+def _flag(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in (
+        "1",
+        "true",
+        "yes",
+        "on",
+        "0",
+        "false",
+        "no",
+        "off",
+    ):
+        return value.lower() in ("1", "true", "yes", "on")
+    if isinstance(value, int):
+        return bool(value)
+    raise ConfigurationError(f"{name} must be true or false, not {value!r}")
+
+
+def _base_url(value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise ConfigurationError("AUTH_URL must be a URL such as https://example.com")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigurationError(
+            f"AUTH_URL must be an http(s) URL without query or fragment, not {value!r}"
+        )
+    return value.rstrip("/")
+
+
+def _prefix(value: Any) -> str:
+    if not isinstance(value, str) or not value.startswith("/") or value.endswith("/"):
+        raise ConfigurationError(
+            f"AUTH_URL_PREFIX must start with / and not end with one (like /auth), not {value!r}"
+        )
+    return value
+
+
+def _secrets(config: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
+    secret = config.get("AUTH_SECRET") or config.get("SECRET_KEY")
+    if not secret:
+        raise ConfigurationError(
+            "flask-authadapter needs a secret: set AUTH_SECRET (or SECRET_KEY) to a long "
+            'random value, e.g. the output of: python -c "import secrets; '
+            'print(secrets.token_urlsafe(32))"'
+        )
+    if isinstance(secret, bytes):
+        secret = secret.decode("utf-8")
+    if not isinstance(secret, str):
+        raise ConfigurationError("AUTH_SECRET must be a string")
+    if len(secret) < 32:
+        logger.warning(
+            "AUTH_SECRET is shorter than 32 characters; use a long random value in production"
+        )
+    fallbacks = config.get("AUTH_SECRET_FALLBACKS") or ()
+    if isinstance(fallbacks, str):
+        fallbacks = [part for part in fallbacks.split(",") if part]
+    if not all(isinstance(item, (str, bytes)) and item for item in fallbacks):
+        raise ConfigurationError("AUTH_SECRET_FALLBACKS must be a list of non-empty strings")
+    decoded = tuple(f.decode("utf-8") if isinstance(f, bytes) else f for f in fallbacks)
+    return secret, decoded
+
+
+def load_config(config: Mapping[str, Any], *, app_name: str = "") -> AuthConfig:
+    """Read and check the ``AUTH_*`` settings of an app's config (missing keys: defaults)."""
+
+    def get(key: str) -> Any:
+        return config.get(key, DEFAULTS[key])
+
+    secret, fallbacks = _secrets(config)
+    max_age = _duration("AUTH_SESSION_MAX_AGE", get("AUTH_SESSION_MAX_AGE"))
+    update_age = _duration("AUTH_SESSION_UPDATE_AGE", get("AUTH_SESSION_UPDATE_AGE"))
+    absolute = _duration(
+        "AUTH_SESSION_ABSOLUTE_MAX_AGE", get("AUTH_SESSION_ABSOLUTE_MAX_AGE"), optional=True
+    )
+    assert max_age is not None and update_age is not None
+    try:
+        policy = SessionPolicy(max_age=max_age, update_age=update_age, absolute_max_age=absolute)
+    except ValueError as exc:
+        raise ConfigurationError(f"session settings: {exc}") from None
+    samesite = _SAMESITE.get(str(get("AUTH_COOKIE_SAMESITE")).lower())
+    if samesite is None:
+        raise ConfigurationError("AUTH_COOKIE_SAMESITE must be Lax, Strict or None")
+    secure = get("AUTH_COOKIE_SECURE")
+    url = _base_url(get("AUTH_URL"))
+    cookie_secure = None if secure is None else _flag("AUTH_COOKIE_SECURE", secure)
+    if samesite == "None" and cookie_secure is False:
+        raise ConfigurationError("AUTH_COOKIE_SAMESITE=None needs secure cookies")
+    pages = {
+        kind: get(f"AUTH_PAGES_{kind.upper()}") or None
+        for kind in ("signin", "signout", "error", "verify_request")
+    }
+    return AuthConfig(
+        secret=secret,
+        secret_fallbacks=fallbacks,
+        url=url,
+        url_prefix=_prefix(get("AUTH_URL_PREFIX")),
+        session_policy=policy,
+        store_user_agent=_flag(
+            "AUTH_SESSION_STORE_USER_AGENT", get("AUTH_SESSION_STORE_USER_AGENT")
+        ),
+        cookie_name=str(get("AUTH_COOKIE_NAME")),
+        csrf_cookie_name=str(get("AUTH_CSRF_COOKIE_NAME")),
+        cookie_secure=cookie_secure,
+        cookie_samesite=samesite,
+        cookie_domain=get("AUTH_COOKIE_DOMAIN") or None,
+        pages=pages,
+        default_redirect=str(get("AUTH_DEFAULT_REDIRECT")),
+        site_name=str(get("AUTH_SITE_NAME") or app_name or "this site"),
+    )

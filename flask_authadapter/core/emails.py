@@ -1,0 +1,43 @@
+"""Email addresses: one normal form, and a refusal of anything that is not one address."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from .errors import EmailSignin
+from .values import MAX_EMAIL_LENGTH
+
+__all__ = ["normalize_email"]
+
+#: Characters that never belong in an address typed into a sign-in form: quoting, lists,
+#: angle brackets, and whitespace or control characters (header injection).
+_FORBIDDEN = set('"(),:;<>[]\\') | {" "}
+
+
+def normalize_email(value: object) -> str:
+    """``value`` as one normalised address (NFKC, trimmed, lowercased), or EmailSignin.
+
+    Refuses: not text, empty, over 320 characters, no ``@`` or several, an empty local part
+    or domain, a domain without a dot or with empty labels, quotes, commas, brackets,
+    whitespace inside, CR/LF or any other control character.
+    """
+    if not isinstance(value, str):
+        raise EmailSignin("the email address is not text")
+    email = unicodedata.normalize("NFKC", value).strip().lower()
+    if not email or len(email) > MAX_EMAIL_LENGTH:
+        raise EmailSignin("the email address is empty or too long")
+    if any(unicodedata.category(char)[0] in "CZ" and char != " " for char in email):
+        raise EmailSignin("the email address contains control or separator characters")
+    if any(char in _FORBIDDEN for char in email):
+        raise EmailSignin("the email address contains characters an address cannot have")
+    local, at, domain = email.partition("@")
+    if not at or "@" in domain or not local or not domain:
+        raise EmailSignin("the email address is not one address")
+    labels = domain.split(".")
+    if len(labels) < 2 or any(
+        not label or label.startswith("-") or label.endswith("-") for label in labels
+    ):
+        raise EmailSignin("the email address has no valid domain")
+    if local.startswith(".") or local.endswith(".") or ".." in local:
+        raise EmailSignin("the email address has an invalid local part")
+    return email

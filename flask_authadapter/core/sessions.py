@@ -1,0 +1,160 @@
+"""Database sessions: starting, loading (with sliding expiry), ending. Flask-free.
+
+The browser holds a random token; the store holds only its SHA-256. Loading a session is one
+adapter call inside the update window, and a second one (the write that slides the expiry)
+at most once per ``update_age``. Expired sessions are deleted when read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..adapters.base import Adapter
+from .clock import Clock, system_clock
+from .models import Session, User
+from .tokens import hash_session_token, new_token, plausible_token
+
+__all__ = ["ActiveSession", "SessionManager", "SessionPolicy"]
+
+#: Longest user agent kept with a session (a display aid, not an identifier).
+USER_AGENT_MAX = 512
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    """How long sessions live.
+
+    ``max_age``: a session expires this long after it was last extended (sliding).
+    ``update_age``: the expiry is moved at most this often (a write per ``update_age``).
+    ``absolute_max_age``: if set, no session outlives its creation by more than this.
+    """
+
+    max_age: timedelta = timedelta(days=30)
+    update_age: timedelta = timedelta(days=1)
+    absolute_max_age: timedelta | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_age <= timedelta(0):
+            raise ValueError("the session max_age must be positive")
+        if self.update_age < timedelta(0) or self.update_age > self.max_age:
+            raise ValueError("the session update_age must be between 0 and max_age")
+        if self.absolute_max_age is not None and self.absolute_max_age <= timedelta(0):
+            raise ValueError("the session absolute_max_age must be positive")
+
+    def expiry(self, now: datetime, created_at: datetime | None) -> datetime:
+        """The expiry a session extended at ``now`` gets, within the absolute cap."""
+        expires = now + self.max_age
+        if self.absolute_max_age is not None and created_at is not None:
+            expires = min(expires, created_at + self.absolute_max_age)
+        return expires
+
+
+@dataclass
+class ActiveSession:
+    """A session loaded for a request: the cookie's ``token``, the stored session, its user.
+
+    ``extended`` says the expiry moved during this load, so the cookie should be re-sent.
+    """
+
+    token: str
+    session: Session
+    user: User
+    extended: bool = False
+
+    @property
+    def expires(self) -> datetime:
+        """When the session expires."""
+        return self.session.expires
+
+
+class SessionManager:
+    """Starts, loads and ends database sessions through an adapter."""
+
+    def __init__(
+        self,
+        adapter: Adapter,
+        policy: SessionPolicy | None = None,
+        *,
+        clock: Clock = system_clock,
+        store_user_agent: bool = False,
+    ) -> None:
+        self.adapter = adapter
+        self.policy = policy or SessionPolicy()
+        self.clock = clock
+        self.store_user_agent = store_user_agent
+
+    def start(
+        self, user: User, *, user_agent: str | None = None, replacing: str | None = None
+    ) -> ActiveSession:
+        """Create a new session for ``user``; the session of token ``replacing`` is ended."""
+        if user.id is None:
+            raise ValueError("a session needs a stored user (user.id is None)")
+        if replacing is not None:
+            self.end(replacing)
+        token = new_token()
+        now = self.clock()
+        extra: dict[str, Any] = {}
+        if self.store_user_agent and user_agent:
+            extra["user_agent"] = _printable(user_agent)[:USER_AGENT_MAX]
+        session = self.adapter.create_session(
+            Session(
+                session_token=hash_session_token(token),
+                user_id=user.id,
+                expires=self.policy.expiry(now, now),
+                created_at=now,
+                extra=extra,
+            )
+        )
+        return ActiveSession(token=token, session=session, user=user)
+
+    def load(self, token: str | None) -> ActiveSession | None:
+        """The live session of ``token``, extended if due; None for anything else.
+
+        A token of the wrong shape costs no query; an unknown one creates nothing; an
+        expired one is deleted.
+        """
+        if not plausible_token(token):
+            return None
+        assert token is not None
+        key = hash_session_token(token)
+        found = self.adapter.get_session_and_user(key)
+        if found is None:
+            return None
+        session, user = found
+        now = self.clock()
+        if session.expires <= now or self._past_absolute_cap(session, now):
+            self.adapter.delete_session(key)
+            return None
+        extended = False
+        last_extended = session.expires - self.policy.max_age
+        if now - last_extended >= self.policy.update_age:
+            expires = self.policy.expiry(now, session.created_at)
+            if expires > session.expires:
+                updated = self.adapter.update_session(key, expires=expires)
+                if updated is None:  # ended meanwhile (signed out elsewhere)
+                    return None
+                session, extended = updated, True
+        return ActiveSession(token=token, session=session, user=user, extended=extended)
+
+    def end(self, token: str | None) -> None:
+        """Delete the session of ``token``, if there is one."""
+        if plausible_token(token):
+            assert token is not None
+            self.adapter.delete_session(hash_session_token(token))
+
+    def end_all(self, user_id: str) -> int:
+        """Delete every session of a user ("sign out everywhere"); returns how many."""
+        return self.adapter.delete_sessions(user_id)
+
+    def _past_absolute_cap(self, session: Session, now: datetime) -> bool:
+        cap = self.policy.absolute_max_age
+        return (
+            cap is not None and session.created_at is not None and session.created_at + cap <= now
+        )
+
+
+def _printable(text: str) -> str:
+    """``text`` without control characters (a header can carry anything)."""
+    return "".join(char for char in text if char.isprintable())

@@ -1,0 +1,150 @@
+"""The sign-in rules: which user a sign-in is for, and what is created or linked. Flask-free.
+
+Follows Auth.js's ``handleLoginOrRegister``, with two stricter rules: automatic linking by
+email needs the provider to allow it *and* to assert the email is verified, and a failure
+part-way never leaves a user without the account that was to be linked to it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+
+from ..adapters.base import Adapter
+from .clock import Clock, system_clock
+from .errors import ConflictError, OAuthAccountNotLinked
+from .models import ACCOUNT_FIELDS, Account, User
+
+__all__ = ["TOKEN_FIELDS", "SignInOutcome", "email_sign_in", "oauth_sign_in"]
+
+logger = logging.getLogger("flask_authadapter")
+
+#: The account fields a provider's token response fills, updated on every later sign-in.
+TOKEN_FIELDS = tuple(
+    name
+    for name in ACCOUNT_FIELDS
+    if name not in ("user_id", "type", "provider", "provider_account_id")
+)
+
+
+@dataclass
+class SignInOutcome:
+    """Who signed in, and what the sign-in changed (for the signals)."""
+
+    user: User
+    account: Account | None = None
+    is_new_user: bool = False
+    account_linked: bool = False
+    user_updated: bool = False
+
+
+def oauth_sign_in(
+    adapter: Adapter,
+    *,
+    account: Account,
+    profile: User,
+    current_user: User | None = None,
+    allow_dangerous_email_account_linking: bool = False,
+    email_verified: bool = False,
+    clock: Clock = system_clock,
+) -> SignInOutcome:
+    """Sign in with a provider account.
+
+    ``account`` is the provider account with its tokens (its ``user_id`` is ignored);
+    ``profile`` the user fields the provider gave (email, name, image); ``current_user``
+    the user already signed in in this browser, if any; ``email_verified`` whether the
+    provider asserts the profile's email is verified.
+
+    - A known account signs its user in and its stored tokens are refreshed; if another user
+      is signed in, :class:`OAuthAccountNotLinked` (it belongs to someone else).
+    - A new account while signed in is linked to the signed-in user.
+    - A new account whose email belongs to a user: :class:`OAuthAccountNotLinked`, unless
+      the provider allows dangerous linking and asserts the email is verified; then linked.
+    - Otherwise a new user is created with the account.
+    """
+    try:
+        return _oauth_sign_in(
+            adapter, account, profile, current_user,
+            allow_dangerous_email_account_linking, email_verified, clock,
+        )  # fmt: skip
+    except ConflictError:
+        # Two sign-ins of the same new person raced: the other one created the user or
+        # linked the account first. Run the rules again; now they find what it stored.
+        logger.info("sign-in raced with another for the same account; retrying once")
+        return _oauth_sign_in(
+            adapter, account, profile, current_user,
+            allow_dangerous_email_account_linking, email_verified, clock,
+        )  # fmt: skip
+
+
+def _oauth_sign_in(
+    adapter: Adapter,
+    account: Account,
+    profile: User,
+    current_user: User | None,
+    allow_dangerous: bool,
+    email_verified: bool,
+    clock: Clock,
+) -> SignInOutcome:
+    provider, account_id = account.provider, account.provider_account_id
+    owner = adapter.get_user_by_account(provider, account_id)
+    if owner is not None:
+        if current_user is not None and owner.id != current_user.id:
+            raise OAuthAccountNotLinked(f"the {provider} account is already linked to another user")
+        tokens = {name: getattr(account, name) for name in TOKEN_FIELDS}
+        fresh = {name: value for name, value in tokens.items() if value is not None}
+        stored = adapter.update_account(provider, account_id, **fresh) if fresh else None
+        return SignInOutcome(
+            user=owner, account=stored or adapter.get_account(provider, account_id)
+        )
+
+    if current_user is not None:
+        assert current_user.id is not None
+        linked = adapter.link_account(replace(account, user_id=current_user.id))
+        return SignInOutcome(user=current_user, account=linked, account_linked=True)
+
+    if profile.email is not None:
+        same_email = adapter.get_user_by_email(profile.email)
+        if same_email is not None:
+            if not (allow_dangerous and email_verified):
+                raise OAuthAccountNotLinked(
+                    f"a {provider} sign-in used the email of a user who has not linked that account"
+                )
+            assert same_email.id is not None
+            linked = adapter.link_account(replace(account, user_id=same_email.id))
+            return SignInOutcome(user=same_email, account=linked, account_linked=True)
+
+    new_user = adapter.create_user(
+        replace(profile, id=None, email_verified=clock() if email_verified else None)
+    )
+    assert new_user.id is not None
+    try:
+        linked = adapter.link_account(replace(account, user_id=new_user.id))
+    except BaseException:
+        # No user without the account that was to sign them in.
+        adapter.delete_user(new_user.id)
+        raise
+    return SignInOutcome(user=new_user, account=linked, is_new_user=True, account_linked=True)
+
+
+def email_sign_in(adapter: Adapter, *, email: str, clock: Clock = system_clock) -> SignInOutcome:
+    """Sign in the owner of ``email`` (normalised), who just proved they receive it.
+
+    An unknown address creates a user; a known one gets ``email_verified`` if it had none.
+    """
+    user = adapter.get_user_by_email(email)
+    if user is None:
+        try:
+            created = adapter.create_user(User(email=email, email_verified=clock()))
+        except ConflictError:
+            user = adapter.get_user_by_email(email)  # created by a sign-in that raced us
+            if user is None:
+                raise
+        else:
+            return SignInOutcome(user=created, is_new_user=True)
+    assert user.id is not None
+    if user.email_verified is None:
+        return SignInOutcome(
+            user=adapter.update_user(user.id, email_verified=clock()), user_updated=True
+        )
+    return SignInOutcome(user=user)

@@ -1,0 +1,333 @@
+"""The Flask extension: ``Auth``, ``current_user``, ``login_required``, ``sign_in``/``sign_out``.
+
+One :class:`Auth` may serve several apps (app factories, tests): what belongs to an app (its
+settings, adapter, providers, session manager) is kept in ``app.extensions["authadapter"]``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+from urllib.parse import urlencode
+
+from flask import Flask, current_app, g, has_request_context, jsonify, redirect, request
+from werkzeug.local import LocalProxy
+from werkzeug.wrappers import Response
+
+from .adapters.base import Adapter, missing_methods
+from .config import AuthConfig, load_config
+from .core.clock import Clock, system_clock
+from .core.errors import ConfigurationError, StorageError
+from .core.models import ANONYMOUS, AnonymousUser, User
+from .core.sessions import ActiveSession, SessionManager
+from .providers.base import Provider
+from .signals import send, session_created, signed_in, signed_out
+from .web.cookies import delete_cookie, read_cookie, write_cookie
+from .web.csrf import csrf_token, pending_csrf_cookie
+from .web.responses import error_response, no_store, wants_json
+
+if TYPE_CHECKING:
+    from flask.typing import ResponseReturnValue
+
+__all__ = [
+    "Auth",
+    "AuthState",
+    "current_session",
+    "current_user",
+    "login_required",
+    "sign_in",
+    "sign_out",
+]
+
+logger = logging.getLogger("flask_authadapter")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+SignInCallback = Callable[..., "bool | str | None"]
+RedirectCallback = Callable[..., str]
+SessionCallback = Callable[..., dict[str, Any]]
+
+
+@dataclass
+class AuthState:
+    """What :meth:`Auth.init_app` set up for one app."""
+
+    auth: Auth
+    config: AuthConfig
+    adapter: Adapter
+    providers: dict[str, Provider]
+    sessions: SessionManager
+    clock: Clock
+    features: frozenset[str] = field(default_factory=frozenset)
+
+
+def _features(providers: Iterable[Provider]) -> frozenset[str]:
+    """The adapter features the configured providers need."""
+    needed = {"users", "sessions"}
+    for provider in providers:
+        needed.add("verification_tokens" if provider.type == "email" else "accounts")
+    return frozenset(needed)
+
+
+def _stores(adapter: Adapter, kind: str, name: str) -> bool:
+    """Whether the adapter says it keeps the optional extra ``name`` of ``kind`` records."""
+    stores_extra = getattr(adapter, "stores_extra", None)
+    return bool(callable(stores_extra) and stores_extra(kind, name))
+
+
+class Auth:
+    """Sign-in for a Flask app: ``Auth(app, adapter=..., providers=[...])`` or, with an app
+    factory, ``auth = Auth()`` then ``auth.init_app(app, adapter=..., providers=[...])``."""
+
+    def __init__(
+        self,
+        app: Flask | None = None,
+        *,
+        adapter: Adapter | None = None,
+        providers: Iterable[Provider] = (),
+        clock: Clock | None = None,
+    ) -> None:
+        self.adapter = adapter
+        self.providers = list(providers)
+        self.clock = clock
+        self.callbacks: dict[str, Callable[..., Any] | None] = {
+            "sign_in": None,
+            "redirect": None,
+            "session": None,
+        }
+        if app is not None:
+            self.init_app(app)
+
+    # Set-up --------------------------------------------------------------------------
+    def init_app(
+        self,
+        app: Flask,
+        *,
+        adapter: Adapter | None = None,
+        providers: Iterable[Provider] | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        """Set up sign-in for ``app``: check the settings and the adapter, register the
+        blueprint, the request hooks, the error handlers and the ``flask auth`` commands."""
+        adapter = adapter if adapter is not None else self.adapter
+        if adapter is None:
+            raise ConfigurationError(
+                "Auth needs an adapter: Auth(app, adapter=SQLAlchemyAdapter(db)) or "
+                "auth.init_app(app, adapter=...)"
+            )
+        chosen = list(providers) if providers is not None else list(self.providers)
+        ids = [p.id for p in chosen]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ConfigurationError(f"two providers share the id(s): {', '.join(duplicates)}")
+        if "authadapter" in app.extensions:
+            raise ConfigurationError("Auth.init_app was already called for this app")
+        config = load_config(app.config, app_name=app.name)
+        features = _features(chosen)
+        missing = missing_methods(adapter, sorted(features))
+        if missing:
+            raise ConfigurationError(
+                f"the adapter {type(adapter).__name__} lacks methods that "
+                f"{', '.join(sorted(features))} need: {', '.join(missing)}"
+            )
+        for provider in chosen:
+            provider.init_app(app)
+        clock = clock or self.clock or system_clock
+        sessions = SessionManager(
+            adapter,
+            config.session_policy,
+            clock=clock,
+            store_user_agent=config.store_user_agent and _stores(adapter, "session", "user_agent"),
+        )
+        app.extensions["authadapter"] = AuthState(
+            auth=self,
+            config=config,
+            adapter=adapter,
+            providers={p.id: p for p in chosen},
+            sessions=sessions,
+            clock=clock,
+            features=features,
+        )
+        from .cli import auth_cli
+        from .views import blueprint
+
+        app.register_blueprint(blueprint, url_prefix=config.url_prefix)
+        app.after_request(_write_cookies)
+        app.register_error_handler(StorageError, _storage_unavailable)
+        app.context_processor(_template_context)
+        app.cli.add_command(auth_cli)
+
+    # Callbacks -------------------------------------------------------------------------
+    def sign_in_callback(self, fn: F) -> F:
+        """Register ``fn(user, account, profile, email)``, called before every sign-in of
+        the blueprint's flows: return False to refuse (AccessDenied), a URL to send the
+        person there instead, True (or None) to go on."""
+        self.callbacks["sign_in"] = fn
+        return fn
+
+    def redirect_callback(self, fn: F) -> F:
+        """Register ``fn(url, base_url) -> str``, choosing where to go after signing in or
+        out. Its answer is still checked to be same-origin."""
+        self.callbacks["redirect"] = fn
+        return fn
+
+    def session_callback(self, fn: F) -> F:
+        """Register ``fn(session, user) -> dict``, shaping the ``/session`` JSON."""
+        self.callbacks["session"] = fn
+        return fn
+
+
+def auth_state(app: Flask | None = None) -> AuthState:
+    """The sign-in state of ``app`` (default: the current app)."""
+    target = app if app is not None else current_app
+    try:
+        return cast(AuthState, target.extensions["authadapter"])
+    except KeyError:
+        raise RuntimeError("flask-authadapter is not set up: call Auth.init_app(app)") from None
+
+
+# The current session ------------------------------------------------------------------
+
+
+def _active() -> ActiveSession | None:
+    """This request's session, loaded on first use (one query), then kept on ``g``."""
+    if not has_request_context():
+        return None
+    if g.get("_authadapter_loaded"):
+        return cast("ActiveSession | None", g.get("_authadapter_active"))
+    state = auth_state()
+    token = read_cookie(request, state.config.cookie_name, state.config)
+    g._authadapter_loaded = True
+    g._authadapter_active = None
+    active = state.sessions.load(token)
+    g._authadapter_active = active
+    if active is not None and active.extended:
+        g._authadapter_cookie = active
+    elif token is not None and active is None:
+        g._authadapter_cookie = "clear"  # expired, signed out elsewhere, or never ours
+    return active
+
+
+def _current_user() -> User | AnonymousUser:
+    active = _active()
+    return active.user if active is not None else ANONYMOUS
+
+
+#: The signed-in :class:`~flask_authadapter.models.User`, or an anonymous user whose
+#: ``is_authenticated`` is False. Loaded lazily: a request that never reads it runs no query.
+current_user: User | AnonymousUser = cast(Any, LocalProxy(_current_user))
+
+#: The :class:`~flask_authadapter.core.sessions.ActiveSession` of this request, or None
+#: (a proxy: test it with ``if current_session:``).
+current_session: ActiveSession | None = cast(Any, LocalProxy(_active))
+
+
+def sign_in(
+    user: User | str, *, provider: str | None = None, is_new_user: bool = False
+) -> ActiveSession:
+    """Sign ``user`` (a stored User, or a user id) in: a new session for this browser, whose
+    previous session is ended. For app code, e.g. after the app's own sign-up form."""
+    state = auth_state()
+    if isinstance(user, str):
+        found = state.adapter.get_user(user)
+        if found is None:
+            raise ValueError("sign_in: no user with this id")
+        user = found
+    previous = read_cookie(request, state.config.cookie_name, state.config)
+    active = state.sessions.start(
+        user, user_agent=request.user_agent.string or None, replacing=previous
+    )
+    g._authadapter_loaded = True
+    g._authadapter_active = active
+    g._authadapter_cookie = active
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    send(session_created, app, user=user, session=active.session)
+    send(signed_in, app, user=user, is_new_user=is_new_user, provider=provider)
+    return active
+
+
+def sign_out() -> None:
+    """End this browser's session (the row is deleted) and clear its cookie."""
+    state = auth_state()
+    active = _active()
+    state.sessions.end(read_cookie(request, state.config.cookie_name, state.config))
+    g._authadapter_loaded = True
+    g._authadapter_active = None
+    g._authadapter_cookie = "clear"
+    if active is not None:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        send(signed_out, app, user=active.user, session=active.session)
+
+
+def signin_url(callback_url: str | None = None) -> str:
+    """The sign-in page (the app's own if AUTH_PAGES_SIGNIN is set), with ``callback_url``."""
+    state = auth_state()
+    page = state.config.pages.get("signin") or f"{state.config.url_prefix}/signin"
+    if not callback_url:
+        return page
+    return f"{page}{'&' if '?' in page else '?'}{urlencode({'callback_url': callback_url})}"
+
+
+def login_required(view: F) -> F:
+    """Let only signed-in users in: pages redirect to the sign-in page with a
+    ``callback_url`` back here; JSON requests get a 401 with a JSON body."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+        if current_user.is_authenticated:
+            result: ResponseReturnValue = view(*args, **kwargs)
+            return result
+        if wants_json(request):
+            response = jsonify(error="SessionRequired", message="You need to sign in.")
+            response.status_code = 401
+            return no_store(response)
+        back = request.full_path.rstrip("?") if request.query_string else request.path
+        return redirect(signin_url(back))
+
+    return cast(F, wrapper)
+
+
+# Request hooks -------------------------------------------------------------------------
+
+
+def _write_cookies(response: Response) -> Response:
+    """Set or clear the session cookie, and set a new CSRF cookie, as this request decided."""
+    if not has_request_context() or "authadapter" not in current_app.extensions:
+        return response
+    config = auth_state().config
+    change = g.get("_authadapter_cookie")
+    if isinstance(change, ActiveSession):
+        write_cookie(
+            response, request, config.cookie_name, change.token, config, expires=change.expires
+        )
+        no_store(response)
+    elif change == "clear":
+        delete_cookie(response, request, config.cookie_name, config)
+        no_store(response)
+    csrf = pending_csrf_cookie()
+    if csrf is not None:
+        write_cookie(response, request, config.csrf_cookie_name, csrf, config)
+    if g.get("_authadapter_loaded"):
+        response.vary.add("Cookie")
+    return response
+
+
+def _storage_unavailable(error: StorageError) -> Response:
+    """A 503 page or JSON for a storage failure: logged once, never a traceback."""
+    logger.error(
+        "storage failure during %s %s: %s", request.method, request.path, error, exc_info=error
+    )
+    state = auth_state()
+    return error_response("Unavailable", state.config, site_name=state.config.site_name)
+
+
+def _template_context() -> dict[str, Any]:
+    state = auth_state()
+    return {
+        "current_user": current_user,
+        "csrf_token": lambda: csrf_token(request, state.config),
+        "auth_site_name": state.config.site_name,
+    }

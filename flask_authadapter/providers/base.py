@@ -1,0 +1,96 @@
+"""What every provider is, as the extension sees it. Providers know nothing of storage.
+
+An OAuth-style provider (``type`` "oauth" or "oidc") does two things: :meth:`Provider.begin`
+sends the browser to the provider (``POST /auth/signin/<id>``), and :meth:`Provider.finish`
+turns the provider's answer (``/auth/callback/<id>``) into a :class:`ProviderResult`. The
+extension then applies the sign-in rules, stores what they decide, and signs the user in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..core.models import Account, User
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from flask.typing import ResponseReturnValue
+
+__all__ = ["Provider", "ProviderResult", "SignInFlow", "mask"]
+
+
+@dataclass
+class SignInFlow:
+    """What a provider needs to know about the sign-in under way.
+
+    ``redirect_uri`` is the absolute callback URL of this provider (built from AUTH_URL);
+    ``callback_url`` where the person lands afterwards (already checked same-origin).
+    """
+
+    provider_id: str
+    redirect_uri: str
+    callback_url: str
+
+
+@dataclass
+class ProviderResult:
+    """Who the provider says the person is.
+
+    ``account`` carries the provider account id and the token set (its ``user_id`` is
+    filled in by the extension); ``profile`` the user fields (email, name, image);
+    ``email_verified`` whether the provider asserts the email is verified; ``raw`` the
+    provider's own user document, for the ``sign_in`` callback.
+    """
+
+    account: Account
+    profile: User
+    email_verified: bool = False
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+def mask(secret: str | None) -> str | None:
+    """``secret`` with all but its last 4 characters hidden (None stays None)."""
+    if not secret:
+        return secret
+    return "*" * 8 + secret[-4:] if len(secret) > 8 else "*" * 8
+
+
+class Provider:
+    """The base of every provider: an id, a display name, a type."""
+
+    #: "oauth", "oidc" or "email".
+    type: ClassVar[str] = "oauth"
+
+    def __init__(
+        self,
+        id: str,
+        *,
+        name: str | None = None,
+        allow_dangerous_email_account_linking: bool = False,
+    ) -> None:
+        if not id or not id.replace("-", "").replace("_", "").isalnum() or not id.islower():
+            raise ValueError(f"a provider id is lowercase letters, digits, - and _: {id!r}")
+        self.id = id
+        self.name = name or id.capitalize()
+        self.allow_dangerous_email_account_linking = allow_dangerous_email_account_linking
+
+    def init_app(self, app: Flask) -> None:
+        """Read settings from the app (credentials from ``AUTH_<ID>_...``); check them."""
+
+    def begin(self, flow: SignInFlow) -> ResponseReturnValue:
+        """Start the sign-in: usually a redirect to the provider."""
+        raise NotImplementedError
+
+    def finish(self, flow: SignInFlow) -> ProviderResult:
+        """Turn the provider's answer (the current request) into a result, or raise a
+        :class:`~flask_authadapter.core.errors.SignInError`."""
+        raise NotImplementedError
+
+    def settings(self) -> dict[str, Any]:
+        """The provider's settings for ``flask auth providers``, secrets masked."""
+        return {"type": self.type}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.id!r})"

@@ -1,0 +1,266 @@
+"""The ``auth`` blueprint: thin views that parse the request, call the flows, and render.
+
+Every response is ``Cache-Control: no-store``; every POST is CSRF-checked; every redirect
+target is same-origin.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+from flask import Blueprint, abort, jsonify, redirect, render_template, request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.wrappers import Response
+
+from .actions import base_url, finish_oauth_sign_in, redirect_target
+from .core.errors import SignInError
+from .extension import AuthState, _active, auth_state, current_user, sign_out
+from .providers.base import Provider, SignInFlow
+from .web.cookies import delete_cookie, read_cookie, write_cookie
+from .web.csrf import CSRF_FIELD, check_csrf, csrf_token
+from .web.redirects import safe_redirect
+from .web.responses import ERROR_MESSAGES, error_response, known_code, no_store, status_of
+
+if TYPE_CHECKING:
+    from flask.typing import ResponseReturnValue
+
+__all__ = ["blueprint"]
+
+logger = logging.getLogger("flask_authadapter")
+
+blueprint = Blueprint(
+    "auth",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+
+#: How long a sign-in may take at the provider before its remembered callback_url expires.
+FLOW_MAX_AGE = 600
+_FLOW_COOKIE = "authadapter.callback-url"
+
+#: A policy for the auth pages: nothing from elsewhere, no framing, forms post only here.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+@blueprint.after_request
+def _headers(response: Response) -> Response:
+    no_store(response)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    return response
+
+
+@blueprint.errorhandler(SignInError)
+def _sign_in_error(error: SignInError) -> Response:
+    # The details are for the log; the person sees the code's page.
+    logger.info("sign-in refused (%s): %s", error.code, error)
+    state = auth_state()
+    return error_response(error.code, state.config, site_name=state.config.site_name)
+
+
+def _provider(state: AuthState, provider_id: str) -> Provider:
+    provider = state.providers.get(provider_id)
+    if provider is None:
+        abort(404)
+    return provider
+
+
+def _flow_serializer(state: AuthState) -> URLSafeTimedSerializer:
+    # itsdangerous verifies with every key and signs with the last one.
+    keys = [*reversed(state.config.secret_fallbacks), state.config.secret]
+    return URLSafeTimedSerializer(keys, salt="authadapter.callback-url")
+
+
+def _flow(state: AuthState, provider: Provider, callback_url: str) -> SignInFlow:
+    prefix = state.config.url_prefix
+    return SignInFlow(
+        provider_id=provider.id,
+        redirect_uri=f"{base_url(state)}{prefix}/callback/{provider.id}",
+        callback_url=callback_url,
+    )
+
+
+def _page(template: str, state: AuthState, **context: Any) -> str:
+    return render_template(
+        template,
+        site_name=state.config.site_name,
+        csrf_field=CSRF_FIELD,
+        csrf_value=csrf_token(request, state.config),
+        prefix=state.config.url_prefix,
+        **context,
+    )
+
+
+def _app_page(state: AuthState, kind: str) -> Response | None:
+    """A redirect to the app's own page for ``kind``, keeping the query, if it has one."""
+    page = state.config.pages.get(kind)
+    if not page:
+        return None
+    query = request.query_string.decode("ascii", "replace")
+    return redirect(f"{page}{('&' if '?' in page else '?') + query if query else ''}")
+
+
+# Pages ---------------------------------------------------------------------------------
+
+
+@blueprint.get("/signin")
+def signin_page() -> ResponseReturnValue:
+    """The sign-in page: the email form and one button per provider."""
+    state = auth_state()
+    own = _app_page(state, "signin")
+    if own is not None:
+        return own
+    callback_url = safe_redirect(
+        request.args.get("callback_url"), base_url=base_url(state), default=""
+    )
+    code = request.args.get("error")
+    error = ERROR_MESSAGES[known_code(code)] if code else None
+    providers = list(state.providers.values())
+    return _page(
+        "auth/signin.html",
+        state,
+        oauth_providers=[p for p in providers if p.type != "email"],
+        email_provider=next((p for p in providers if p.type == "email"), None),
+        callback_url=callback_url,
+        error=error,
+    )
+
+
+@blueprint.post("/signin/<provider_id>")
+def signin_start(provider_id: str) -> ResponseReturnValue:
+    """Start signing in with a provider (CSRF-checked: no third-party page can start one)."""
+    state = auth_state()
+    provider = _provider(state, provider_id)
+    check_csrf(request, state.config)
+    callback_url = redirect_target(state, request.form.get("callback_url"))
+    flow = _flow(state, provider, callback_url)
+    response = Response.force_type(provider.begin(flow), request.environ)  # type: ignore[arg-type]
+    if provider.type != "email":
+        remembered = _flow_serializer(state).dumps(callback_url)
+        write_cookie(response, request, _FLOW_COOKIE, remembered, state.config)
+    return response
+
+
+@blueprint.route("/callback/<provider_id>", methods=["GET", "POST"])
+def callback(provider_id: str) -> ResponseReturnValue:
+    """The provider's answer: finish signing in, then go where the person was going."""
+    state = auth_state()
+    provider = _provider(state, provider_id)
+    remembered = read_cookie(request, _FLOW_COOKIE, state.config)
+    callback_url = state.config.default_redirect
+    if remembered:
+        with contextlib.suppress(BadSignature):  # forged or stale: land on the default
+            callback_url = _flow_serializer(state).loads(remembered, max_age=FLOW_MAX_AGE)
+    result = provider.finish(_flow(state, provider, callback_url))
+    response = finish_oauth_sign_in(state, provider, result, callback_url)
+    delete_cookie(response, request, _FLOW_COOKIE, state.config)
+    return response
+
+
+@blueprint.get("/signout")
+def signout_page() -> ResponseReturnValue:
+    """A page with a sign-out button (signing out is a POST)."""
+    state = auth_state()
+    own = _app_page(state, "signout")
+    if own is not None:
+        return own
+    callback_url = safe_redirect(
+        request.args.get("callback_url"), base_url=base_url(state), default=""
+    )
+    return _page("auth/signout.html", state, user=current_user, callback_url=callback_url)
+
+
+@blueprint.post("/signout")
+def signout() -> ResponseReturnValue:
+    """Sign out: the session row is deleted, the cookie cleared."""
+    state = auth_state()
+    check_csrf(request, state.config)
+    sign_out()
+    return redirect(redirect_target(state, request.form.get("callback_url")))
+
+
+@blueprint.get("/verify-request")
+def verify_request_page() -> ResponseReturnValue:
+    """ "Check your email"."""
+    state = auth_state()
+    own = _app_page(state, "verify_request")
+    if own is not None:
+        return own
+    return _page("auth/verify_request.html", state)
+
+
+@blueprint.get("/error")
+def error_page() -> ResponseReturnValue:
+    """The error page for ``?error=CODE``, with that code's status."""
+    state = auth_state()
+    code = known_code(request.args.get("error"))
+    own = _app_page(state, "error")
+    if own is not None:
+        return own
+    title, message = ERROR_MESSAGES[code]
+    body = render_template(
+        "auth/error.html",
+        code=code,
+        title=title,
+        message=message,
+        site_name=state.config.site_name,
+        prefix=state.config.url_prefix,
+    )
+    return Response(body, status=status_of(code), mimetype="text/html")
+
+
+# JSON, as Auth.js's REST API -----------------------------------------------------------
+
+
+@blueprint.get("/session")
+def session_json() -> ResponseReturnValue:
+    """The signed-in user and the session's expiry, or null."""
+    state = auth_state()
+    active = _active()
+    if active is None:
+        return jsonify(None)
+    user = active.user
+    data: dict[str, Any] = {
+        "user": {"id": user.id, "email": user.email, "name": user.name, "image": user.image},
+        "expires": active.expires.isoformat().replace("+00:00", "Z"),
+    }
+    shape = state.auth.callbacks["session"]
+    if shape is not None:
+        data = shape(session=data, user=user)
+    return jsonify(data)
+
+
+@blueprint.get("/csrf")
+def csrf_json() -> ResponseReturnValue:
+    """A CSRF token for POSTs from scripts (sent back as ``csrf_token`` or X-CSRF-Token)."""
+    state = auth_state()
+    return jsonify(csrfToken=csrf_token(request, state.config))
+
+
+@blueprint.get("/providers")
+def providers_json() -> ResponseReturnValue:
+    """The configured providers with their sign-in and callback URLs."""
+    state = auth_state()
+    root = f"{base_url(state)}{state.config.url_prefix}"
+    return jsonify(
+        {
+            p.id: {
+                "id": p.id,
+                "name": p.name,
+                "type": p.type,
+                "signinUrl": f"{root}/signin/{p.id}",
+                "callbackUrl": f"{root}/callback/{p.id}",
+            }
+            for p in state.providers.values()
+        }
+    )

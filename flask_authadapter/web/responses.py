@@ -1,0 +1,103 @@
+"""Error pages and JSON, and the headers every auth response carries."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Request, jsonify, redirect, render_template, request
+from werkzeug.wrappers import Response
+
+from ..config import AuthConfig
+from ..core.errors import ERROR_STATUS
+
+__all__ = ["ERROR_MESSAGES", "error_response", "no_store", "wants_json"]
+
+#: What the person is told for each code: a title and one sentence. Never the details.
+ERROR_MESSAGES: dict[str, tuple[str, str]] = {
+    "Configuration": (
+        "Server error",
+        "Sign-in is not set up correctly on this site. Please tell the site's owner.",
+    ),
+    "AccessDenied": ("Access denied", "You do not have permission to sign in."),
+    "Verification": (
+        "Unable to sign in",
+        "The sign-in link is no longer valid. It may have been used already or it may "
+        "have expired. Please ask for a new one.",
+    ),
+    "OAuthSignin": ("Unable to sign in", "Signing in with this provider could not start."),
+    "OAuthCallbackError": (
+        "Unable to sign in",
+        "The provider's answer could not be used. Please try again.",
+    ),
+    "OAuthAccountNotLinked": (
+        "Use the account you signed up with",
+        "This email is already used by an account that signs in another way. Sign in "
+        "that way first, then link this provider from your account page.",
+    ),
+    "EmailSignin": (
+        "Unable to send the email",
+        "Please check the address and try again.",
+    ),
+    "MissingCSRF": (
+        "Please try again",
+        "The form had expired or came from another site. Reload the page and try again.",
+    ),
+    "SessionRequired": ("Please sign in", "You need to sign in to see this page."),
+    "RateLimited": (
+        "Too many attempts",
+        "Please wait a few minutes before trying again.",
+    ),
+    "Unavailable": (
+        "Temporarily unavailable",
+        "Sign-in is unavailable for a moment. Please try again shortly.",
+    ),
+    "Default": ("Unable to sign in", "Something went wrong. Please try again."),
+}
+
+#: Statuses of the codes that are not sign-in errors.
+_EXTRA_STATUS = {"Unavailable": 503}
+
+
+def status_of(code: str) -> int:
+    """The HTTP status of error ``code``."""
+    return ERROR_STATUS.get(code) or _EXTRA_STATUS.get(code) or ERROR_STATUS["Default"]
+
+
+def known_code(code: object) -> str:
+    """``code`` if it is one of the error codes, else ``"Default"``."""
+    return code if isinstance(code, str) and code in ERROR_MESSAGES else "Default"
+
+
+def wants_json(req: Request) -> bool:
+    """Whether the client asked for JSON rather than a page."""
+    if req.is_json:
+        return True
+    best = req.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def no_store(response: Response) -> Response:
+    """Forbid caching of a response that shows or sets anything personal."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response
+
+
+def error_response(code: str, config: AuthConfig, *, site_name: str) -> Response:
+    """The error page (or JSON) for ``code``, with its status; the app's page if configured."""
+    code = known_code(code)
+    status = status_of(code)
+    title, message = ERROR_MESSAGES[code]
+    response: Response
+    if wants_json(request):
+        response = jsonify(error=code, message=message)
+        response.status_code = status
+        return no_store(response)
+    page = config.pages.get("error")
+    if page:
+        response = redirect(f"{page}{'&' if '?' in page else '?'}{urlencode({'error': code})}")
+        return no_store(response)
+    body = render_template(
+        "auth/error.html", code=code, title=title, message=message, site_name=site_name
+    )
+    return no_store(Response(body, status=status, mimetype="text/html"))

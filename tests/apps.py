@@ -1,0 +1,119 @@
+"""Helpers to build real apps for the extension's tests.
+
+:class:`DummyProvider` is an OAuth-style provider for tests: ``begin`` redirects straight to
+the callback with what the test posted (``sub``, ``email``, ``name``, ``verified``), and
+``finish`` turns those query parameters into a :class:`ProviderResult`. Everything after the
+provider (rules, storage, sessions, cookies) is the real extension on a real database.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask, redirect, request
+from flask.testing import FlaskClient
+from werkzeug.wrappers import Response
+
+from flask_authadapter import Auth, current_user, login_required
+from flask_authadapter.core.clock import Clock
+from flask_authadapter.core.errors import OAuthCallbackError
+from flask_authadapter.models import Account, User
+from flask_authadapter.providers.base import Provider, ProviderResult, SignInFlow
+
+SECRET = "test-secret-" + "x" * 40
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class DummyProvider(Provider):
+    """An OAuth-style provider whose "authorization server" is the test itself."""
+
+    def begin(self, flow: SignInFlow) -> Response:
+        fields = {
+            k: request.form[k] for k in ("sub", "email", "name", "verified") if k in request.form
+        }
+        return redirect(f"{flow.redirect_uri}?{urlencode(fields)}")
+
+    def finish(self, flow: SignInFlow) -> ProviderResult:
+        sub = request.args.get("sub")
+        if not sub:
+            raise OAuthCallbackError("the dummy provider's answer has no sub")
+        email = request.args.get("email") or None
+        return ProviderResult(
+            account=Account(
+                user_id="",
+                type="oauth",
+                provider=self.id,
+                provider_account_id=sub,
+                access_token=request.args.get("access_token", f"access-{sub}"),
+                token_type="bearer",
+            ),
+            profile=User(email=email, name=request.args.get("name") or None),
+            email_verified=request.args.get("verified") == "1",
+            raw=dict(request.args),
+        )
+
+
+def make_app(
+    adapter: Any,
+    *,
+    providers: list[Provider] | None = None,
+    clock: Clock | None = None,
+    **config: Any,
+) -> tuple[Flask, Auth]:
+    """A real app with the extension, a protected ``/private`` page and a public ``/``."""
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=SECRET, TESTING=True, **config)
+    auth = Auth()
+    auth.init_app(
+        app,
+        adapter=adapter,
+        providers=providers if providers is not None else [DummyProvider("dummy")],
+        clock=clock,
+    )
+
+    @app.get("/")
+    def home() -> str:
+        return "home"
+
+    @app.get("/whoami")
+    def whoami() -> str:
+        return current_user.email or "anonymous"
+
+    @app.get("/private")
+    @login_required
+    def private() -> str:
+        return f"private page of {current_user.email}"
+
+    return app, auth
+
+
+def csrf_from(client: FlaskClient, path: str = "/auth/signin") -> str:
+    """The CSRF token of a page's form (the client keeps the CSRF cookie)."""
+    page = client.get(path)
+    found = _CSRF.search(page.get_data(as_text=True))
+    assert found is not None, "no CSRF field on the page"
+    return found.group(1)
+
+
+def dummy_sign_in(
+    client: FlaskClient,
+    *,
+    sub: str = "1",
+    email: str | None = "ada@example.com",
+    callback_url: str = "/private",
+    verified: bool = False,
+    provider: str = "dummy",
+) -> Response:
+    """Sign in through the dummy provider as a browser would; returns the final redirect."""
+    token = csrf_from(client)
+    form = {"csrf_token": token, "callback_url": callback_url, "sub": sub}
+    if email is not None:
+        form["email"] = email
+    if verified:
+        form["verified"] = "1"
+    started = client.post(f"/auth/signin/{provider}", data=form)
+    assert started.status_code == 302, started.get_data(as_text=True)
+    return client.get(started.location)
