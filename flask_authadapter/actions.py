@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from .core.errors import AccessDenied
 from .core.models import Account, User
 from .core.signin import SignInOutcome, email_sign_in, oauth_sign_in
-from .extension import AuthState, current_user, sign_in
+from .extension import AuthState, current_session_or_none, sign_in
 from .providers.base import Provider, ProviderResult
 from .signals import account_linked, send, user_created, user_updated
 from .web.redirects import safe_redirect
@@ -75,7 +75,8 @@ def finish_oauth_sign_in(
     """Sign in (or link) with what an OAuth / OIDC provider returned."""
     adapter = state.adapter
     account = replace(result.account, provider=provider.id, user_id="")
-    signed_in_user = current_user if isinstance(current_user, User) else None
+    active = current_session_or_none()
+    signed_in_user = active.user if active is not None else None
     candidate = (
         adapter.get_user_by_account(provider.id, account.provider_account_id)
         or (adapter.get_user_by_email(result.profile.email) if result.profile.email else None)

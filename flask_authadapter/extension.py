@@ -211,6 +211,11 @@ def _active() -> ActiveSession | None:
     return active
 
 
+def current_session_or_none() -> ActiveSession | None:
+    """This request's session (the object itself, not a proxy), or None."""
+    return _active()
+
+
 def _current_user() -> User | AnonymousUser:
     active = _active()
     return active.user if active is not None else ANONYMOUS

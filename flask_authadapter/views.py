@@ -15,8 +15,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from .actions import base_url, finish_oauth_sign_in, redirect_target
-from .core.errors import SignInError
-from .extension import AuthState, _active, auth_state, current_user, sign_out
+from .core.errors import ConflictError, SignInError
+from .extension import AuthState, auth_state, current_session_or_none, current_user, sign_out
 from .providers.base import Provider, SignInFlow
 from .web.cookies import delete_cookie, read_cookie, write_cookie
 from .web.csrf import CSRF_FIELD, check_csrf, csrf_token
@@ -58,6 +58,15 @@ def _headers(response: Response) -> Response:
     if response.mimetype == "text/html":
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     return response
+
+
+@blueprint.errorhandler(ConflictError)
+def _conflict(error: ConflictError) -> Response:
+    # A uniqueness rule still broken after the sign-in rules retried (two sign-ins racing
+    # on the same account twice over): ask the person to try again.
+    logger.warning("sign-in could not be completed: %s", error)
+    state = auth_state()
+    return error_response("Default", state.config, site_name=state.config.site_name)
 
 
 @blueprint.errorhandler(SignInError)
@@ -226,7 +235,7 @@ def error_page() -> ResponseReturnValue:
 def session_json() -> ResponseReturnValue:
     """The signed-in user and the session's expiry, or null."""
     state = auth_state()
-    active = _active()
+    active = current_session_or_none()
     if active is None:
         return jsonify(None)
     user = active.user

@@ -1,11 +1,37 @@
-"""Storage adapters: the contract (:class:`Adapter`) and the ones that ship.
+"""Storage adapters: the contract (:class:`Adapter`) and what helps write one.
 
 - :class:`~flask_authadapter.adapters.memory.MemoryAdapter`: dicts, for tests and prototypes.
 - :class:`~flask_authadapter.adapters.sqlalchemy.SQLAlchemyAdapter`: SQLite, PostgreSQL,
   MariaDB/MySQL through SQLAlchemy 2 (imported from its own module, so that this package
   does not import SQLAlchemy).
+
+The value checks the shipped adapters use are exported here for adapter authors, so that
+a bad value fails the same way on every store (see docs/adapters.md).
 """
 
+from ..core.models import ACCOUNT_FIELDS, SESSION_FIELDS, USER_FIELDS, VERIFICATION_TOKEN_FIELDS
+from ..core.values import (
+    MAX_EMAIL_LENGTH,
+    check_email_length,
+    check_extra_keys,
+    check_text,
+    to_utc,
+    utc_or_none,
+)
 from .base import FEATURE_METHODS, Adapter, missing_methods
 
-__all__ = ["FEATURE_METHODS", "Adapter", "missing_methods"]
+__all__ = [
+    "ACCOUNT_FIELDS",
+    "FEATURE_METHODS",
+    "MAX_EMAIL_LENGTH",
+    "SESSION_FIELDS",
+    "USER_FIELDS",
+    "VERIFICATION_TOKEN_FIELDS",
+    "Adapter",
+    "check_email_length",
+    "check_extra_keys",
+    "check_text",
+    "missing_methods",
+    "to_utc",
+    "utc_or_none",
+]

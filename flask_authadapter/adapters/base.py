@@ -52,7 +52,7 @@ class Adapter(Protocol):
     def update_user(self, user_id: str, **changes: Any) -> User:
         """Change fields (or ``extra`` keys, passed by name) of a user; returns the user.
 
-        Raises :class:`~flask_authadapter.core.errors.InvalidValue` when there is no such user.
+        Raises :class:`~flask_authadapter.core.errors.UnknownUser` when there is no such user.
         """
         ...
 

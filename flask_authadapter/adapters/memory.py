@@ -10,7 +10,13 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
-from ..core.errors import DuplicateAccount, DuplicateEmail, InvalidValue, UnknownUser
+from ..core.errors import (
+    ConflictError,
+    DuplicateAccount,
+    DuplicateEmail,
+    InvalidValue,
+    UnknownUser,
+)
 from ..core.models import (
     ACCOUNT_FIELDS,
     SESSION_FIELDS,
@@ -95,7 +101,7 @@ class MemoryAdapter:
                 user.id = self._new_id()
             user.id = str(user.id)
             if user.id in self._users:
-                raise InvalidValue("a user with this id already exists")
+                raise ConflictError("a user with this id already exists")
             if user.email is not None and user.email in self._emails:
                 raise DuplicateEmail()
             self._users[user.id] = user
@@ -216,7 +222,7 @@ class MemoryAdapter:
             if session.user_id not in self._users:
                 raise UnknownUser("create_session: no user with this id")
             if session.session_token in self._sessions:
-                raise InvalidValue("a session with this token already exists")
+                raise ConflictError("a session with this token already exists")
             self._sessions[session.session_token] = session
             return _copy(session)
 
@@ -274,7 +280,7 @@ class MemoryAdapter:
         with self._lock:
             key = (token.identifier, token.token)
             if key in self._tokens:
-                raise InvalidValue("this verification token already exists")
+                raise ConflictError("this verification token already exists")
             self._tokens[key] = token
             return _copy(token)
 

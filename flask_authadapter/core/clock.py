@@ -28,5 +28,7 @@ class FrozenClock:
 
     def advance(self, delta: timedelta | None = None, **parts: float) -> datetime:
         """Move the clock forward by ``delta`` or ``timedelta(**parts)``; returns the new time."""
+        if delta is not None and parts:
+            raise TypeError("advance() takes a timedelta or its parts, not both")
         self.now += delta if delta is not None else timedelta(**parts)
         return self.now

@@ -115,7 +115,11 @@ def _oauth_sign_in(
             return SignInOutcome(user=same_email, account=linked, account_linked=True)
 
     new_user = adapter.create_user(
-        replace(profile, id=None, email_verified=clock() if email_verified else None)
+        replace(
+            profile,
+            id=None,
+            email_verified=clock() if email_verified and profile.email is not None else None,
+        )
     )
     assert new_user.id is not None
     try:

@@ -79,6 +79,8 @@ def verify_signature(
     secrets_in_order: Sequence[str], value: str, signature: str, *, purpose: str
 ) -> bool:
     """Whether ``signature`` signs ``value`` under the current secret or a fallback."""
+    if not signature.isascii():  # a MAC is hex; compare_digest refuses non-ASCII str
+        return False
     return any(
         hmac.compare_digest(_mac(secret, purpose, value), signature) for secret in secrets_in_order
     )

@@ -33,7 +33,13 @@ from typing import Any, ClassVar
 import pytest
 
 from ..adapters.base import FEATURE_METHODS, Adapter
-from ..core.errors import DuplicateAccount, DuplicateEmail, InvalidValue, UnknownUser
+from ..core.errors import (
+    ConflictError,
+    DuplicateAccount,
+    DuplicateEmail,
+    InvalidValue,
+    UnknownUser,
+)
 from ..core.models import Account, Session, User, VerificationToken
 from ..core.values import MAX_EMAIL_LENGTH
 from .raw import RawStore
@@ -238,6 +244,12 @@ class AdapterSuite:
         stored = raw.user(second.id)
         assert stored is not None and stored["email"] == second.email
 
+    def test_a_taken_user_id_is_a_conflict(self, adapter: Adapter, raw: RawStore) -> None:
+        user = self.make_user(adapter)
+        with pytest.raises(ConflictError):
+            adapter.create_user(User(id=user.id, email=_email()))
+        assert raw.count("users") == 1
+
     def test_users_without_email_may_coexist(self, adapter: Adapter) -> None:
         first = adapter.create_user(User(name="No Mail One"))
         second = adapter.create_user(User(name="No Mail Two"))
@@ -395,6 +407,13 @@ class AdapterSuite:
             )
         assert raw.count("sessions") == 0
 
+    def test_a_taken_session_token_is_a_conflict(self, adapter: Adapter, raw: RawStore) -> None:
+        user = self.make_user(adapter)
+        session = self.make_session(adapter, user)
+        with pytest.raises(ConflictError):
+            adapter.create_session(session)
+        assert raw.count("sessions") == 1
+
     def test_update_session(self, adapter: Adapter) -> None:
         user = self.make_user(adapter)
         session = self.make_session(adapter, user)
@@ -467,6 +486,15 @@ class AdapterSuite:
         self.assert_same_time(used.expires, expires)
         assert adapter.use_verification_token(token.identifier, token.token) is None
         assert raw.verification_token(token.identifier, token.token) is None
+
+    def test_a_taken_verification_token_is_a_conflict(
+        self, adapter: Adapter, raw: RawStore
+    ) -> None:
+        token = VerificationToken(_email(), _token(), self.now() + timedelta(minutes=15))
+        adapter.create_verification_token(token)
+        with pytest.raises(ConflictError):
+            adapter.create_verification_token(token)
+        assert raw.count("verification_tokens") == 1
 
     def test_verification_token_with_wrong_identifier_is_none_and_kept(
         self, adapter: Adapter

@@ -84,7 +84,17 @@ def _engine_source(source: object) -> tuple[Callable[[], Engine], MetaData | Non
     metadata = getattr(source, "metadata", None)
     if engine is not None and isinstance(metadata, MetaData):
         # Flask-SQLAlchemy's ``db``: the engine depends on the current app, so ask each time.
-        return (lambda: source.engine), metadata  # type: ignore[attr-defined]
+        def app_engine() -> Engine:
+            try:
+                found: Engine = source.engine  # type: ignore[attr-defined]
+            except RuntimeError as exc:
+                raise ConfigurationError(
+                    "SQLAlchemyAdapter(db) is used outside an app context; wrap the call in "
+                    "`with app.app_context():`"
+                ) from exc
+            return found
+
+        return app_engine, metadata
     raise ConfigurationError(
         "SQLAlchemyAdapter takes a Flask-SQLAlchemy db, a sessionmaker or an Engine, "
         f"not {type(source).__name__}"
@@ -254,6 +264,7 @@ class SQLAlchemyAdapter:
     @staticmethod
     def _insert(conn: Connection, rt: RecordTable[R], values: dict[str, Any]) -> R:
         """Insert a row and return the record as stored (with generated and default values)."""
+        rt.check_required(values, inserting=True)
         statement = insert(rt.table).values(values)
         if conn.dialect.insert_returning:
             return rt.from_row(conn.execute(statement.returning(*rt.select_columns)).one())
@@ -268,6 +279,7 @@ class SQLAlchemyAdapter:
         conn: Connection, rt: RecordTable[R], where: ColumnElement[bool], values: dict[str, Any]
     ) -> R | None:
         """Update the row matching ``where``; the record as stored, or None when none matched."""
+        rt.check_required(values, inserting=False)
         query = select(*rt.select_columns).where(where)
         if not values:
             row = conn.execute(query).one_or_none()
@@ -303,12 +315,29 @@ class SQLAlchemyAdapter:
         ) as conn:
             return self._insert(conn, self.users, values)
 
+    def _exists(self, rt: RecordTable[Any], **pairs: Any) -> bool:
+        """Whether a row matches, compared as the database's own constraints compare (so
+        also case-insensitively where a collation does): for telling which rule a write
+        broke."""
+        try:
+            where = rt.match(pairs)
+        except InvalidValue:
+            return False
+        with self._connect("conflict check") as conn:
+            return bool(conn.execute(select(exists().where(where))).scalar())
+
     def _user_conflict(self, user: User) -> AuthAdapterError:
-        if user.email is not None and self.get_user_by_email(user.email) is not None:
+        if user.email is not None and self._exists(self.users, email=user.email):
             return DuplicateEmail()
-        if user.id is not None and self.get_user(user.id) is not None:
+        if user.id is not None and self._exists(self.users, id=user.id):
             return ConflictError("a user with this id already exists")
         return StorageError("create_user failed: a constraint of the users table was violated")
+
+    def _email_conflict(self, changes: dict[str, Any]) -> AuthAdapterError:
+        email = changes.get("email")
+        if email is not None and self._exists(self.users, email=email):
+            return DuplicateEmail()
+        return StorageError("update_user failed: a constraint of the users table was violated")
 
     def get_user(self, user_id: str) -> User | None:
         """The user with this id, or None."""
@@ -347,7 +376,8 @@ class SQLAlchemyAdapter:
             where = self._where(self.users, id=user_id)
         except InvalidValue:
             raise UnknownUser("no user with this id") from None
-        with self._connect("update_user", write=True, on_conflict=lambda: DuplicateEmail()) as conn:
+        conflict = lambda: self._email_conflict(changes)  # noqa: E731
+        with self._connect("update_user", write=True, on_conflict=conflict) as conn:
             updated = self._update(conn, self.users, where, values)
         if updated is None:
             raise UnknownUser("no user with this id")
@@ -377,9 +407,10 @@ class SQLAlchemyAdapter:
             return self._insert(conn, self.accounts, values)
 
     def _account_conflict(self, account: Account) -> AuthAdapterError:
-        if self.get_account(account.provider, account.provider_account_id) is not None:
+        key = {"provider": account.provider, "provider_account_id": account.provider_account_id}
+        if self._exists(self.accounts, **key):
             return DuplicateAccount(account.provider, account.provider_account_id)
-        if self.get_user(account.user_id) is None:
+        if not self._exists(self.users, id=account.user_id):
             return UnknownUser("link_account: no user with this id")
         return StorageError("link_account failed: a constraint of the accounts table was violated")
 
@@ -422,9 +453,11 @@ class SQLAlchemyAdapter:
         """Store a new session of an existing user."""
 
         def conflict() -> AuthAdapterError:
-            if self.get_user(session.user_id) is None:
+            if self._exists(self.sessions, session_token=session.session_token):
+                return ConflictError("a session with this token already exists")
+            if not self._exists(self.users, id=session.user_id):
                 return UnknownUser("create_session: no user with this id")
-            return ConflictError("a session with this token already exists")
+            return StorageError("create_session failed: a constraint was violated")
 
         with self._connect("create_session", write=True, on_conflict=conflict) as conn:
             self._require_user(conn, session.user_id, "create_session")
@@ -494,9 +527,14 @@ class SQLAlchemyAdapter:
         with self._connect(
             "create_verification_token",
             write=True,
-            on_conflict=lambda: ConflictError("this verification token already exists"),
+            on_conflict=lambda: self._token_conflict(token),
         ) as conn:
             return self._insert(conn, self.tokens, values)
+
+    def _token_conflict(self, token: VerificationToken) -> AuthAdapterError:
+        if self._exists(self.tokens, identifier=token.identifier, token=token.token):
+            return ConflictError("this verification token already exists")
+        return StorageError("create_verification_token failed: a constraint was violated")
 
     def use_verification_token(self, identifier: str, token: str) -> VerificationToken | None:
         """Delete and return the token in one statement; None when it is not (or no more) there."""

@@ -220,6 +220,23 @@ class RecordTable(Generic[R]):
             changes[key] = value
         return self.values(changes)
 
+    def check_required(self, values: Mapping[str, Any], *, inserting: bool) -> None:
+        """Refuse None for a NOT NULL column (and, on insert, a missing value for one the
+        database cannot fill itself), before the database would."""
+        for column in self.table.columns:
+            if column.nullable:
+                continue
+            if not inserting:
+                if column.key in values and values[column.key] is None:
+                    raise InvalidValue(f"{self.kind}: column {column.name!r} cannot be None")
+                continue
+            if values.get(column.key) is not None:
+                continue
+            fills_itself = column.default is not None or column.server_default is not None
+            if fills_itself or (column.primary_key and not needs_generated_id(column)):
+                continue
+            raise InvalidValue(f"{self.kind}: column {column.name!r} needs a value")
+
     def new_key_values(self) -> dict[str, Any]:
         """Generated values for surrogate keys that the database does not generate."""
         return {
