@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from .adapters.base import missing_methods
 from .core.emails import normalize_email
 from .core.errors import SignInError
 from .extension import auth_state
@@ -18,6 +19,10 @@ auth_cli = AppGroup("auth", help="Sign-in maintenance: expired rows, revoking, p
 def cleanup() -> None:
     """Delete expired sessions and verification tokens, in batches."""
     state = auth_state()
+    if missing_methods(state.adapter, ["maintenance"]):
+        raise click.ClickException(
+            f"the adapter {type(state.adapter).__name__} has no delete_expired method"
+        )
     deleted = state.adapter.delete_expired(state.clock())
     click.echo(f"Deleted {deleted} expired session(s) and verification token(s).")
 
