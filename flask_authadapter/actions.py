@@ -9,6 +9,7 @@ from typing import Any
 from flask import current_app, redirect, request
 from werkzeug.wrappers import Response
 
+from .core.emails import normalized_or_none
 from .core.errors import AccessDenied
 from .core.models import Account, User
 from .core.signin import SignInOutcome, email_sign_in, oauth_sign_in
@@ -75,12 +76,13 @@ def finish_oauth_sign_in(
     """Sign in (or link) with what an OAuth / OIDC provider returned."""
     adapter = state.adapter
     account = replace(result.account, provider=provider.id, user_id="")
+    profile = replace(result.profile, email=normalized_or_none(result.profile.email))
     active = current_session_or_none()
     signed_in_user = active.user if active is not None else None
     candidate = (
         adapter.get_user_by_account(provider.id, account.provider_account_id)
-        or (adapter.get_user_by_email(result.profile.email) if result.profile.email else None)
-        or result.profile
+        or (adapter.get_user_by_email(profile.email) if profile.email else None)
+        or profile
     )
     answer = _ask_sign_in_callback(
         state, user=candidate, account=account, profile=dict(result.raw), email=None
@@ -90,7 +92,7 @@ def finish_oauth_sign_in(
     outcome = oauth_sign_in(
         adapter,
         account=account,
-        profile=result.profile,
+        profile=profile,
         current_user=signed_in_user,
         allow_dangerous_email_account_linking=provider.allow_dangerous_email_account_linking,
         email_verified=result.email_verified,

@@ -74,7 +74,10 @@ def _sign_in_error(error: SignInError) -> Response:
     # The details are for the log; the person sees the code's page.
     logger.info("sign-in refused (%s): %s", error.code, error)
     state = auth_state()
-    return error_response(error.code, state.config, site_name=state.config.site_name)
+    response = error_response(error.code, state.config, site_name=state.config.site_name)
+    if request.endpoint == "auth.callback":  # the flow is over: forget its callback_url
+        delete_cookie(response, request, _FLOW_COOKIE, state.config)
+    return response
 
 
 def _provider(state: AuthState, provider_id: str) -> Provider:

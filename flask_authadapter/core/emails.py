@@ -7,7 +7,7 @@ import unicodedata
 from .errors import EmailSignin
 from .values import MAX_EMAIL_LENGTH
 
-__all__ = ["normalize_email"]
+__all__ = ["normalize_email", "normalized_or_none"]
 
 #: Characters that never belong in an address typed into a sign-in form: quoting, lists,
 #: angle brackets, and whitespace or control characters (header injection).
@@ -41,3 +41,14 @@ def normalize_email(value: object) -> str:
     if local.startswith(".") or local.endswith(".") or ".." in local:
         raise EmailSignin("the email address has an invalid local part")
     return email
+
+
+def normalized_or_none(value: object) -> str | None:
+    """``value`` normalised, or None when it is missing or not one valid address (as a
+    provider's profile may have: such an email is not used to find or link anyone)."""
+    if value is None:
+        return None
+    try:
+        return normalize_email(value)
+    except EmailSignin:
+        return None

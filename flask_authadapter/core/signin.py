@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from ..adapters.base import Adapter
 from .clock import Clock, system_clock
+from .emails import normalized_or_none
 from .errors import ConflictError, OAuthAccountNotLinked
 from .models import ACCOUNT_FIELDS, Account, User
 
@@ -62,6 +63,9 @@ def oauth_sign_in(
       the provider allows dangerous linking and asserts the email is verified; then linked.
     - Otherwise a new user is created with the account.
     """
+    # Emails are stored and matched in their normal form: "Ada@Example.com" from a provider
+    # is the ada@example.com who signed up by email. A malformed one is not used at all.
+    profile = replace(profile, email=normalized_or_none(profile.email))
     try:
         return _oauth_sign_in(
             adapter, account, profile, current_user,

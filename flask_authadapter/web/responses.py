@@ -98,6 +98,11 @@ def error_response(code: str, config: AuthConfig, *, site_name: str) -> Response
         response = redirect(f"{page}{'&' if '?' in page else '?'}{urlencode({'error': code})}")
         return no_store(response)
     body = render_template(
-        "auth/error.html", code=code, title=title, message=message, site_name=site_name
+        "auth/error.html",
+        code=code,
+        title=title,
+        message=message,
+        site_name=site_name,
+        prefix=config.url_prefix,
     )
     return no_store(Response(body, status=status, mimetype="text/html"))
