@@ -23,7 +23,7 @@ __all__ = ["base_url", "finish_email_sign_in", "finish_oauth_sign_in", "redirect
 
 def base_url(state: AuthState) -> str:
     """The site's public base URL: AUTH_URL, or (when unset) the request's own."""
-    return state.config.url or request.host_url.rstrip("/")
+    return state.config.url or request.url_root.rstrip("/")
 
 
 def redirect_target(state: AuthState, url: str | None) -> str:

@@ -55,6 +55,17 @@ DEFAULTS: dict[str, Any] = {
     "AUTH_DEFAULT_REDIRECT": "/",
     # The site's name in page titles and emails (default: the app's name).
     "AUTH_SITE_NAME": None,
+    # Rate limits (the `limits` library's notation), counted in AUTH_RATELIMIT_STORAGE_URI:
+    # memory:// for one process, redis://host:6379 to share the counts between instances.
+    "AUTH_RATELIMIT_ENABLED": True,
+    "AUTH_RATELIMIT_STORAGE_URI": "memory://",
+    "AUTH_RATELIMIT_EMAIL": "3 per 10 minutes",  # sign-in emails per address
+    "AUTH_RATELIMIT_IP": "20 per hour",  # sign-in emails per client IP
+    "AUTH_RATELIMIT_VERIFY": "30 per 10 minutes",  # link/code redemptions per client IP
+    # Wrong sign-in codes before the address's link and code are void.
+    "AUTH_CODE_MAX_ATTEMPTS": 5,
+    # Seconds before a silent SMTP server is given up on.
+    "AUTH_EMAIL_TIMEOUT": 10,
 }
 
 _SAMESITE = {"lax": "Lax", "strict": "Strict", "none": "None"}
@@ -78,6 +89,12 @@ class AuthConfig:
     pages: Mapping[str, str | None]
     default_redirect: str
     site_name: str
+    ratelimit_enabled: bool
+    ratelimit_storage_uri: str
+    ratelimit_email: str
+    ratelimit_ip: str
+    ratelimit_verify: str
+    code_max_attempts: int
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -132,9 +149,17 @@ def _base_url(value: Any) -> str | None:
 
 
 def _prefix(value: Any) -> str:
-    if not isinstance(value, str) or not value.startswith("/") or value.endswith("/"):
+    if (
+        not isinstance(value, str)
+        or not value.startswith("/")
+        or value.endswith("/")
+        or value.startswith("//")
+        or "\\" in value
+        or any(char.isspace() for char in value)
+    ):
         raise ConfigurationError(
-            f"AUTH_URL_PREFIX must start with / and not end with one (like /auth), not {value!r}"
+            f"AUTH_URL_PREFIX must be a path like /auth (one leading /, none at the end, no "
+            f"spaces or backslashes), not {value!r}"
         )
     return value
 
@@ -157,7 +182,7 @@ def _secrets(config: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
         )
     fallbacks = config.get("AUTH_SECRET_FALLBACKS") or ()
     if isinstance(fallbacks, str):
-        fallbacks = [part for part in fallbacks.split(",") if part]
+        fallbacks = [part.strip() for part in fallbacks.split(",") if part.strip()]
     if not all(isinstance(item, (str, bytes)) and item for item in fallbacks):
         raise ConfigurationError("AUTH_SECRET_FALLBACKS must be a list of non-empty strings")
     decoded = tuple(f.decode("utf-8") if isinstance(f, bytes) else f for f in fallbacks)
@@ -181,13 +206,20 @@ def load_config(config: Mapping[str, Any], *, app_name: str = "") -> AuthConfig:
         policy = SessionPolicy(max_age=max_age, update_age=update_age, absolute_max_age=absolute)
     except ValueError as exc:
         raise ConfigurationError(f"session settings: {exc}") from None
-    samesite = _SAMESITE.get(str(get("AUTH_COOKIE_SAMESITE")).lower())
+    samesite_setting = get("AUTH_COOKIE_SAMESITE")
+    samesite = (
+        _SAMESITE.get(samesite_setting.lower()) if isinstance(samesite_setting, str) else None
+    )
     if samesite is None:
-        raise ConfigurationError("AUTH_COOKIE_SAMESITE must be Lax, Strict or None")
+        raise ConfigurationError(
+            'AUTH_COOKIE_SAMESITE must be the text "Lax", "Strict" or "None", '
+            f"not {samesite_setting!r}"
+        )
     secure = get("AUTH_COOKIE_SECURE")
     url = _base_url(get("AUTH_URL"))
     cookie_secure = None if secure is None else _flag("AUTH_COOKIE_SECURE", secure)
-    if samesite == "None" and cookie_secure is False:
+    insecure_url = url is not None and url.startswith("http://")
+    if samesite == "None" and (cookie_secure is False or (cookie_secure is None and insecure_url)):
         raise ConfigurationError("AUTH_COOKIE_SAMESITE=None needs secure cookies")
     pages = {
         kind: get(f"AUTH_PAGES_{kind.upper()}") or None
@@ -210,4 +242,23 @@ def load_config(config: Mapping[str, Any], *, app_name: str = "") -> AuthConfig:
         pages=pages,
         default_redirect=str(get("AUTH_DEFAULT_REDIRECT")),
         site_name=str(get("AUTH_SITE_NAME") or app_name or "this site"),
+        ratelimit_enabled=_flag("AUTH_RATELIMIT_ENABLED", get("AUTH_RATELIMIT_ENABLED")),
+        ratelimit_storage_uri=str(get("AUTH_RATELIMIT_STORAGE_URI")),
+        ratelimit_email=str(get("AUTH_RATELIMIT_EMAIL")),
+        ratelimit_ip=str(get("AUTH_RATELIMIT_IP")),
+        ratelimit_verify=str(get("AUTH_RATELIMIT_VERIFY")),
+        code_max_attempts=_count("AUTH_CODE_MAX_ATTEMPTS", get("AUTH_CODE_MAX_ATTEMPTS")),
     )
+
+
+def _count(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ConfigurationError(f"{name} must be a whole number, not {value!r}")
+    if isinstance(value, str):
+        if not value.strip().isdigit():
+            raise ConfigurationError(f"{name} must be a whole number, not {value!r}")
+        value = int(value)
+    count = int(value)
+    if count < 1:
+        raise ConfigurationError(f"{name} must be at least 1")
+    return count

@@ -13,7 +13,16 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, g, has_request_context, jsonify, redirect, request
+from flask import (
+    Flask,
+    current_app,
+    g,
+    has_request_context,
+    jsonify,
+    redirect,
+    request,
+    url_for,
+)
 from werkzeug.local import LocalProxy
 from werkzeug.wrappers import Response
 
@@ -24,6 +33,7 @@ from .core.errors import ConfigurationError, StorageError
 from .core.models import ANONYMOUS, AnonymousUser, User
 from .core.sessions import ActiveSession, SessionManager
 from .providers.base import Provider
+from .ratelimit import RateLimits
 from .signals import send, session_created, signed_in, signed_out
 from .web.cookies import delete_cookie, read_cookie, write_cookie
 from .web.csrf import csrf_token, pending_csrf_cookie
@@ -44,6 +54,9 @@ __all__ = [
 
 logger = logging.getLogger("flask_authadapter")
 
+#: The blueprint's endpoints that always answer JSON, errors included.
+JSON_ENDPOINTS = frozenset({"auth.session_json", "auth.csrf_json", "auth.providers_json"})
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 SignInCallback = Callable[..., "bool | str | None"]
@@ -61,6 +74,7 @@ class AuthState:
     providers: dict[str, Provider]
     sessions: SessionManager
     clock: Clock
+    limits: RateLimits
     features: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -142,6 +156,14 @@ class Auth:
             clock=clock,
             store_user_agent=config.store_user_agent and _stores(adapter, "session", "user_agent"),
         )
+        limits = RateLimits(
+            config.ratelimit_storage_uri,
+            send_per_email=config.ratelimit_email,
+            send_per_ip=config.ratelimit_ip,
+            verify_per_ip=config.ratelimit_verify,
+            code_attempts=config.code_max_attempts,
+            enabled=config.ratelimit_enabled,
+        )
         app.extensions["authadapter"] = AuthState(
             auth=self,
             config=config,
@@ -149,6 +171,7 @@ class Auth:
             providers={p.id: p for p in chosen},
             sessions=sessions,
             clock=clock,
+            limits=limits,
             features=features,
         )
         from .cli import auth_cli
@@ -270,7 +293,7 @@ def sign_out() -> None:
 def signin_url(callback_url: str | None = None) -> str:
     """The sign-in page (the app's own if AUTH_PAGES_SIGNIN is set), with ``callback_url``."""
     state = auth_state()
-    page = state.config.pages.get("signin") or f"{state.config.url_prefix}/signin"
+    page = state.config.pages.get("signin") or url_for("auth.signin_page")
     if not callback_url:
         return page
     return f"{page}{'&' if '?' in page else '?'}{urlencode({'callback_url': callback_url})}"
@@ -289,7 +312,8 @@ def login_required(view: F) -> F:
             response = jsonify(error="SessionRequired", message="You need to sign in.")
             response.status_code = 401
             return no_store(response)
-        back = request.full_path.rstrip("?") if request.query_string else request.path
+        path = request.full_path.rstrip("?") if request.query_string else request.path
+        back = request.script_root + path
         return redirect(signin_url(back))
 
     return cast(F, wrapper)
@@ -326,7 +350,10 @@ def _storage_unavailable(error: StorageError) -> Response:
         "storage failure during %s %s: %s", request.method, request.path, error, exc_info=error
     )
     state = auth_state()
-    return error_response("Unavailable", state.config, site_name=state.config.site_name)
+    as_json = request.endpoint in JSON_ENDPOINTS or None
+    return error_response(
+        "Unavailable", state.config, site_name=state.config.site_name, as_json=as_json
+    )
 
 
 def _template_context() -> dict[str, Any]:

@@ -48,9 +48,13 @@ session_created = _signals.signal("session-created")
 
 def send(signal: Signal, sender: Any, **kwargs: Any) -> None:
     """Send ``signal`` to each receiver in turn; one that raises is logged, not propagated."""
+    if signal.is_muted:
+        return
     for receiver in signal.receivers_for(sender):
         try:
-            receiver(sender, **kwargs)
+            # As Flask sends its own signals: an async receiver is run to completion.
+            call = sender.ensure_sync(receiver) if hasattr(sender, "ensure_sync") else receiver
+            call(sender, **kwargs)
         except Exception:
             name = getattr(receiver, "__qualname__", repr(receiver))
             logger.exception("a receiver of a signal failed: %s", name)

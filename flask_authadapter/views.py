@@ -14,10 +14,12 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
+from . import email_flow
 from .actions import base_url, finish_oauth_sign_in, redirect_target
 from .core.errors import ConflictError, SignInError
 from .extension import AuthState, auth_state, current_session_or_none, current_user, sign_out
 from .providers.base import Provider, SignInFlow
+from .providers.email import Email
 from .web.cookies import delete_cookie, read_cookie, write_cookie
 from .web.csrf import CSRF_FIELD, check_csrf, csrf_token
 from .web.redirects import safe_redirect
@@ -154,12 +156,13 @@ def signin_start(provider_id: str) -> ResponseReturnValue:
     state = auth_state()
     provider = _provider(state, provider_id)
     check_csrf(request, state.config)
+    if isinstance(provider, Email):
+        return email_flow.request_link(state, provider)
     callback_url = redirect_target(state, request.form.get("callback_url"))
     flow = _flow(state, provider, callback_url)
     response = Response.force_type(provider.begin(flow), request.environ)  # type: ignore[arg-type]
-    if provider.type != "email":
-        remembered = _flow_serializer(state).dumps(callback_url)
-        write_cookie(response, request, _FLOW_COOKIE, remembered, state.config)
+    remembered = _flow_serializer(state).dumps(callback_url)
+    write_cookie(response, request, _FLOW_COOKIE, remembered, state.config)
     return response
 
 
@@ -168,6 +171,11 @@ def callback(provider_id: str) -> ResponseReturnValue:
     """The provider's answer: finish signing in, then go where the person was going."""
     state = auth_state()
     provider = _provider(state, provider_id)
+    if isinstance(provider, Email):
+        if request.method == "POST":
+            check_csrf(request, state.config)
+            return email_flow.redeem(state, provider)
+        return email_flow.confirm_page(state, provider)
     remembered = read_cookie(request, _FLOW_COOKIE, state.config)
     callback_url = state.config.default_redirect
     if remembered:
@@ -208,7 +216,9 @@ def verify_request_page() -> ResponseReturnValue:
     own = _app_page(state, "verify_request")
     if own is not None:
         return own
-    return _page("auth/verify_request.html", state)
+    email_provider = next((p for p in state.providers.values() if isinstance(p, Email)), None)
+    context = email_flow.verify_request_context(state, email_provider)
+    return _page("auth/verify_request.html", state, **context)
 
 
 @blueprint.get("/error")

@@ -83,13 +83,18 @@ def no_store(response: Response) -> Response:
     return response
 
 
-def error_response(code: str, config: AuthConfig, *, site_name: str) -> Response:
-    """The error page (or JSON) for ``code``, with its status; the app's page if configured."""
+def error_response(
+    code: str, config: AuthConfig, *, site_name: str, as_json: bool | None = None
+) -> Response:
+    """The error page (or JSON) for ``code``, with its status; the app's page if configured.
+
+    ``as_json`` forces JSON (an endpoint that only speaks JSON); by default the client's
+    ``Accept`` header decides."""
     code = known_code(code)
     status = status_of(code)
     title, message = ERROR_MESSAGES[code]
     response: Response
-    if wants_json(request):
+    if as_json or (as_json is None and wants_json(request)):
         response = jsonify(error=code, message=message)
         response.status_code = status
         return no_store(response)

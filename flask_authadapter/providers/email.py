@@ -1,0 +1,187 @@
+"""The Email provider: a sign-in link and a code, sent with Flask-Mail.
+
+The provider only builds and sends the message; issuing, storing and redeeming the link and
+the code is the email flow's (``flask_authadapter.email_flow``), which knows the storage.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from flask import current_app, render_template
+
+from ..core.emails import normalize_email
+from ..core.errors import ConfigurationError
+from .base import Provider
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+__all__ = ["Email", "SignInEmail"]
+
+
+@dataclass(frozen=True)
+class SignInEmail:
+    """One sign-in email, ready to send: the address, the subject, both bodies, and what went
+    into them (the link, the code, when they expire) for a ``send`` of the app's own."""
+
+    to: str
+    sender: str | None
+    subject: str
+    text: str
+    html: str
+    url: str
+    code: str
+    expires: datetime
+    site_name: str
+
+
+class Email(Provider):
+    """Sign in with a link (and a code) sent by email.
+
+    ``max_age``: how long the link and code work (default 15 minutes). ``send``: a callable
+    taking a :class:`SignInEmail`, to send it another way than Flask-Mail. ``normalize``:
+    turns the typed address into the stored one, raising
+    :class:`~flask_authadapter.core.errors.EmailSignin` for anything that is not one address
+    (default: NFKC, trimmed, lower case). ``subject`` (``{site}`` is replaced) and
+    ``sender`` override the defaults (``MAIL_DEFAULT_SENDER``).
+    """
+
+    type = "email"
+
+    def __init__(
+        self,
+        id: str = "email",
+        *,
+        name: str = "Email",
+        max_age: timedelta = timedelta(minutes=15),
+        send: Callable[[SignInEmail], None] | None = None,
+        normalize: Callable[[object], str] = normalize_email,
+        subject: str = "Sign in to {site}",
+        sender: str | None = None,
+    ) -> None:
+        super().__init__(id, name=name)
+        if max_age <= timedelta(0):
+            raise ValueError("the Email provider's max_age must be positive")
+        self.max_age = max_age
+        self.custom_send = send
+        self.normalize = normalize
+        self.subject = subject
+        self.sender = sender
+
+    def init_app(self, app: Flask) -> None:
+        """Check that links can be built safely and mail can be sent."""
+        if not app.config.get("AUTH_URL"):
+            raise ConfigurationError(
+                "the Email provider needs AUTH_URL (the site's public URL, e.g. "
+                "https://app.example): sign-in links are built from it, never from the "
+                "request's Host header"
+            )
+        if self.custom_send is None:
+            state = _mail_state(app)
+            if not (self.sender or state.default_sender):
+                raise ConfigurationError(
+                    "the Email provider needs a sender: set MAIL_DEFAULT_SENDER or "
+                    "Email(sender=...)"
+                )
+
+    def message(self, *, to: str, url: str, code: str, expires: datetime) -> SignInEmail:
+        """Render the sign-in email from ``templates/auth/email/signin.{txt,html}``."""
+        site_name = current_app.extensions["authadapter"].config.site_name
+        minutes = max(1, round(self.max_age.total_seconds() / 60))
+        context: dict[str, Any] = {
+            "email": to,
+            "url": url,
+            "code": code,
+            "code_display": f"{code[:4]}-{code[4:]}",
+            "expires": expires,
+            "minutes": minutes,
+            "site_name": site_name,
+        }
+        return SignInEmail(
+            to=to,
+            sender=self.sender or current_app.config.get("MAIL_DEFAULT_SENDER"),
+            subject=self.subject.format(site=site_name),
+            text=render_template("auth/email/signin.txt", **context),
+            html=render_template("auth/email/signin.html", **context),
+            url=url,
+            code=code,
+            expires=expires,
+            site_name=site_name,
+        )
+
+    def send(self, message: SignInEmail) -> None:
+        """Send ``message``: with the app's ``send`` if given, else through Flask-Mail."""
+        if self.custom_send is not None:
+            self.custom_send(message)
+            return
+        send_with_flask_mail(message)
+
+    def settings(self) -> dict[str, Any]:
+        """The provider's settings for ``flask auth providers``."""
+        mail = current_app.config
+        return {
+            "type": self.type,
+            "max_age": f"{int(self.max_age.total_seconds())}s",
+            "sender": self.sender or mail.get("MAIL_DEFAULT_SENDER"),
+            "mail_server": f"{mail.get('MAIL_SERVER', '127.0.0.1')}:{mail.get('MAIL_PORT', 25)}",
+            "custom_send": self.custom_send is not None,
+        }
+
+
+def _mail_state(app: Flask) -> Any:
+    """The app's Flask-Mail state, set up from ``MAIL_*`` if the app has no ``Mail``."""
+    from flask_mail import Mail
+
+    state = app.extensions.get("mail")
+    if state is None:
+        state = Mail().init_app(app)
+    return state
+
+
+class _TimedConnection:
+    """A Flask-Mail connection whose SMTP calls give up after ``timeout`` seconds (Flask-Mail
+    opens SMTP without a timeout, so a silent server would hold a request forever)."""
+
+    def __init__(self, mail: Any, timeout: float) -> None:
+        from flask_mail import Connection
+
+        self.connection = Connection(mail)
+        self.connection.configure_host = self._configure_host  # type: ignore[method-assign]
+        self.mail = mail
+        self.timeout = timeout
+
+    def _configure_host(self) -> smtplib.SMTP:
+        mail = self.mail
+        host: smtplib.SMTP
+        if mail.use_ssl:
+            host = smtplib.SMTP_SSL(mail.server, mail.port, timeout=self.timeout)
+        else:
+            host = smtplib.SMTP(mail.server, mail.port, timeout=self.timeout)
+        if mail.use_tls:
+            host.starttls()
+        if mail.username and mail.password:
+            host.login(mail.username, mail.password)
+        return host
+
+
+def send_with_flask_mail(message: SignInEmail) -> None:
+    """Send through the app's Flask-Mail settings, with AUTH_EMAIL_TIMEOUT on SMTP."""
+    from flask_mail import Message
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    mail = _mail_state(app)
+    timeout = float(app.config.get("AUTH_EMAIL_TIMEOUT", 10))
+    mail_message = Message(
+        subject=message.subject,
+        recipients=[message.to],
+        body=message.text,
+        html=message.html,
+        sender=message.sender or mail.default_sender,
+    )
+    with _TimedConnection(mail, timeout).connection as connection:
+        connection.send(mail_message)
