@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from . import email_flow
 from .actions import base_url, finish_oauth_sign_in, redirect_target
 from .core.errors import ConflictError, SignInError
+from .core.tokens import new_token
 from .extension import AuthState, auth_state, current_session_or_none, current_user, sign_out
 from .providers.base import Provider, SignInFlow
 from .providers.email import Email
@@ -95,12 +96,15 @@ def _flow_serializer(state: AuthState) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(keys, salt="authadapter.callback-url")
 
 
-def _flow(state: AuthState, provider: Provider, callback_url: str) -> SignInFlow:
+def _flow(
+    state: AuthState, provider: Provider, callback_url: str, oauth_state: str | None
+) -> SignInFlow:
     prefix = state.config.url_prefix
     return SignInFlow(
         provider_id=provider.id,
         redirect_uri=f"{base_url(state)}{prefix}/callback/{provider.id}",
         callback_url=callback_url,
+        state=oauth_state,
     )
 
 
@@ -159,9 +163,9 @@ def signin_start(provider_id: str) -> ResponseReturnValue:
     if isinstance(provider, Email):
         return email_flow.request_link(state, provider)
     callback_url = redirect_target(state, request.form.get("callback_url"))
-    flow = _flow(state, provider, callback_url)
+    flow = _flow(state, provider, callback_url, new_token())
     response = Response.force_type(provider.begin(flow), request.environ)  # type: ignore[arg-type]
-    remembered = _flow_serializer(state).dumps(callback_url)
+    remembered = _flow_serializer(state).dumps({"u": callback_url, "s": flow.state})
     write_cookie(response, request, _FLOW_COOKIE, remembered, state.config)
     return response
 
@@ -177,11 +181,13 @@ def callback(provider_id: str) -> ResponseReturnValue:
             return email_flow.redeem(state, provider)
         return email_flow.confirm_page(state, provider)
     remembered = read_cookie(request, _FLOW_COOKIE, state.config)
-    callback_url = state.config.default_redirect
+    callback_url, oauth_state = state.config.default_redirect, None
     if remembered:
-        with contextlib.suppress(BadSignature):  # forged or stale: land on the default
-            callback_url = _flow_serializer(state).loads(remembered, max_age=FLOW_MAX_AGE)
-    result = provider.finish(_flow(state, provider, callback_url))
+        with contextlib.suppress(BadSignature):  # forged or stale: no sign-in under way
+            data = _flow_serializer(state).loads(remembered, max_age=FLOW_MAX_AGE)
+            if isinstance(data, dict):
+                callback_url, oauth_state = str(data.get("u") or ""), data.get("s")
+    result = provider.finish(_flow(state, provider, callback_url, oauth_state))
     response = finish_oauth_sign_in(state, provider, result, callback_url)
     delete_cookie(response, request, _FLOW_COOKIE, state.config)
     return response

@@ -26,12 +26,15 @@ class SignInFlow:
     """What a provider needs to know about the sign-in under way.
 
     ``redirect_uri`` is the absolute callback URL of this provider (built from AUTH_URL);
-    ``callback_url`` where the person lands afterwards (already checked same-origin).
+    ``callback_url`` where the person lands afterwards (already checked same-origin);
+    ``state`` the OAuth ``state`` of this sign-in, kept in a signed cookie of this browser for
+    at most 10 minutes (None at the callback when that cookie is missing or too old).
     """
 
     provider_id: str
     redirect_uri: str
     callback_url: str
+    state: str | None = None
 
 
 @dataclass

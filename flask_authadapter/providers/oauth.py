@@ -1,0 +1,409 @@
+"""OAuth 2.0 and OpenID Connect providers, through Authlib's Flask client.
+
+Authlib does the protocol: the authorization redirect with ``state``, PKCE S256 and (for
+OIDC) ``nonce``; the code exchange; ID-token validation (signature against the provider's
+keys, ``iss``, ``aud``, ``exp``, ``nonce``). This module adds what Authlib leaves to the
+app: the RFC 9207 ``iss`` response parameter, ``state`` bound to this browser and at most
+10 minutes old, the userinfo ``sub`` equal to the ID token's, mapping the provider's user
+document to a profile, and turning every failure into a sign-in error code.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from flask import current_app, request
+
+from ..core.errors import AccessDenied, ConfigurationError, OAuthCallbackError, OAuthSignin
+from ..core.models import Account, User
+from .base import Provider, ProviderResult, SignInFlow, mask
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from werkzeug.wrappers import Response
+
+__all__ = ["OIDC", "OAuth2", "Profile"]
+
+logger = logging.getLogger("flask_authadapter")
+
+#: Where the Authlib registry of an app's providers lives in ``app.extensions``.
+_REGISTRY = "authadapter.oauth"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a provider's user document says, mapped to this project's fields.
+
+    ``id`` is the provider's stable account id (``sub`` for OIDC); ``email_verified`` only
+    when the provider asserts it.
+    """
+
+    id: str
+    email: str | None = None
+    email_verified: bool = False
+    name: str | None = None
+    image: str | None = None
+
+
+ProfileMapper = Callable[[Mapping[str, Any], Mapping[str, Any]], Profile]
+
+
+def standard_profile(userinfo: Mapping[str, Any], token: Mapping[str, Any]) -> Profile:
+    """The OpenID Connect standard claims: ``sub``, ``email``, ``email_verified``, ``name``,
+    ``picture``."""
+    sub = userinfo.get("sub")
+    if sub in (None, ""):
+        raise OAuthCallbackError("the provider's user document has no sub")
+    verified = userinfo.get("email_verified")
+    return Profile(
+        id=str(sub),
+        email=_text(userinfo.get("email")),
+        email_verified=verified is True or verified == "true",
+        name=_text(userinfo.get("name")) or _text(userinfo.get("preferred_username")),
+        image=_text(userinfo.get("picture")),
+    )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+class _RedactSecrets(logging.Filter):
+    """Authlib logs the PKCE code_verifier at DEBUG; no secret may reach a log line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "code_verifier" in message or "client_secret" in message:
+            record.msg, record.args = "[a line with a secret was redacted]", ()
+        return True
+
+
+_REDACTOR = _RedactSecrets()
+
+
+def _install_redactor() -> None:
+    for name in ("authlib", "authlib.integrations.base_client.sync_app"):
+        target = logging.getLogger(name)
+        if _REDACTOR not in target.filters:
+            target.addFilter(_REDACTOR)
+
+
+class OAuth2(Provider):
+    """A provider speaking OAuth 2.0 (authorization code with PKCE) without OpenID Connect.
+
+    ``profile(userinfo, token) -> Profile`` maps the provider's user document (fetched from
+    ``userinfo_url``) to a :class:`Profile`; the default reads the OIDC standard claims.
+    Credentials come from the arguments or from ``AUTH_<ID>_CLIENT_ID`` /
+    ``AUTH_<ID>_CLIENT_SECRET``.
+    """
+
+    type = "oauth"
+
+    def __init__(
+        self,
+        id: str,
+        *,
+        authorize_url: str | None = None,
+        token_url: str | None = None,
+        userinfo_url: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        name: str | None = None,
+        scope: str | None = None,
+        profile: ProfileMapper | None = None,
+        allow_dangerous_email_account_linking: bool = False,
+        pkce: bool = True,
+        token_endpoint_auth_method: str = "client_secret_basic",  # noqa: S107 - a method name
+        authorize_params: Mapping[str, str] | None = None,
+        server_metadata_url: str | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        super().__init__(
+            id,
+            name=name,
+            allow_dangerous_email_account_linking=allow_dangerous_email_account_linking,
+        )
+        self.authorize_url = authorize_url
+        self.token_url = token_url
+        self.userinfo_url = userinfo_url
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.scope = scope
+        self.profile = profile or standard_profile
+        self.pkce = pkce
+        self.token_endpoint_auth_method = token_endpoint_auth_method
+        self.authorize_params = dict(authorize_params or {})
+        self.server_metadata_url = server_metadata_url
+        self.timeout = timeout
+
+    # Set-up -------------------------------------------------------------------------------
+    def credentials(self, app: Flask) -> tuple[str, str | None]:
+        """The client id and secret: the arguments, else ``AUTH_<ID>_CLIENT_ID/SECRET``."""
+        key = self.id.upper().replace("-", "_")
+        client_id = self.client_id or app.config.get(f"AUTH_{key}_CLIENT_ID")
+        secret = self.client_secret or app.config.get(f"AUTH_{key}_CLIENT_SECRET")
+        if not client_id:
+            raise ConfigurationError(
+                f"the {self.id} provider needs a client id: pass client_id= or set "
+                f"AUTH_{key}_CLIENT_ID"
+            )
+        return str(client_id), (str(secret) if secret else None)
+
+    def endpoints(self) -> dict[str, Any]:
+        """Authlib ``register`` arguments for this provider's endpoints."""
+        if not self.server_metadata_url and not (self.authorize_url and self.token_url):
+            raise ConfigurationError(
+                f"the {self.id} provider needs authorize_url and token_url (or metadata)"
+            )
+        return {
+            "authorize_url": self.authorize_url,
+            "access_token_url": self.token_url,
+            "userinfo_endpoint": self.userinfo_url,
+            "server_metadata_url": self.server_metadata_url,
+        }
+
+    def init_app(self, app: Flask) -> None:
+        """Register this provider with the app's Authlib registry."""
+        from authlib.integrations.flask_client import OAuth
+
+        _install_redactor()
+        client_id, client_secret = self.credentials(app)
+        registry = app.extensions.get(_REGISTRY)
+        if registry is None:
+            registry = OAuth()
+            registry.app = app
+            app.extensions[_REGISTRY] = registry
+        client_kwargs: dict[str, Any] = {
+            "timeout": self.timeout,
+            "token_endpoint_auth_method": self.token_endpoint_auth_method,
+        }
+        if self.scope:
+            client_kwargs["scope"] = self.scope
+        if self.pkce:
+            client_kwargs["code_challenge_method"] = "S256"
+        registry.register(
+            name=self.id,
+            client_id=client_id,
+            client_secret=client_secret,
+            client_kwargs=client_kwargs,
+            **{k: v for k, v in self.endpoints().items() if v is not None},
+        )
+        self._credentials_shown = (client_id, client_secret)
+
+    def client(self) -> Any:
+        """This provider's Authlib client for the current app."""
+        return current_app.extensions[_REGISTRY].create_client(self.id)
+
+    # The flow -------------------------------------------------------------------------------
+    def begin(self, flow: SignInFlow) -> Response:
+        """Redirect to the provider's authorization endpoint (state, PKCE, nonce)."""
+        try:
+            response: Response = self.client().authorize_redirect(
+                flow.redirect_uri, state=flow.state, **self.authorize_params
+            )
+        except Exception as exc:  # discovery or network failure: the flow cannot start
+            logger.error("%s: starting the sign-in failed: %s", self.id, type(exc).__name__)
+            raise OAuthSignin(f"{self.id}: the provider could not be reached") from None
+        return response
+
+    def finish(self, flow: SignInFlow) -> ProviderResult:
+        """Exchange the code, validate, fetch the profile; or a sign-in error."""
+        params = request.args if request.method == "GET" else request.form
+        error = params.get("error")
+        if error:
+            if error == "access_denied":
+                raise AccessDenied(f"{self.id}: the person declined at the provider")
+            raise OAuthCallbackError(f"{self.id}: the provider answered error={error!r}")
+        sent_state = params.get("state") or ""
+        if not flow.state or not hmac.compare_digest(sent_state.encode(), flow.state.encode()):
+            raise OAuthCallbackError(
+                f"{self.id}: the state is not this browser's sign-in under way (or it is over "
+                "10 minutes old)"
+            )
+        if not params.get("code"):
+            raise OAuthCallbackError(f"{self.id}: the callback has no code")
+        self.check_issuer(params.get("iss"))
+        token = self._exchange()
+        userinfo = self.fetch_userinfo(token)
+        profile = self.profile(userinfo, token)
+        return ProviderResult(
+            account=self.account(profile, token),
+            profile=User(email=profile.email, name=profile.name, image=profile.image),
+            email_verified=profile.email_verified and profile.email is not None,
+            raw=dict(userinfo),
+        )
+
+    def check_issuer(self, iss: str | None) -> None:
+        """RFC 9207: the ``iss`` response parameter, when the provider has an issuer."""
+
+    def _exchange(self) -> dict[str, Any]:
+        from authlib.integrations.base_client.errors import MismatchingStateError, OAuthError
+
+        try:
+            token: dict[str, Any] = self.client().authorize_access_token(**self.token_params())
+        except MismatchingStateError:
+            raise OAuthCallbackError(f"{self.id}: unknown, used or foreign state") from None
+        except OAuthError as exc:
+            raise OAuthCallbackError(f"{self.id}: the provider refused: {exc.error}") from None
+        except Exception as exc:  # network, bad JSON, bad ID token (joserfc errors), ...
+            logger.warning("%s: the token exchange failed: %s", self.id, type(exc).__name__)
+            raise OAuthCallbackError(f"{self.id}: the token exchange failed") from None
+        if not token.get("access_token"):
+            raise OAuthCallbackError(f"{self.id}: the token response has no access_token")
+        return token
+
+    def token_params(self) -> dict[str, Any]:
+        """Extra arguments for Authlib's ``authorize_access_token`` (ID-token checks)."""
+        return {}
+
+    def fetch_userinfo(self, token: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The provider's user document, from its userinfo endpoint."""
+        url = self.userinfo_url
+        if not url:
+            raise ConfigurationError(f"the {self.id} provider has no userinfo_url")
+        return self.get_json(url, token)
+
+    def get_json(self, url: str, token: Mapping[str, Any]) -> Mapping[str, Any]:
+        """GET ``url`` with the access token; the JSON object, or OAuthCallbackError."""
+        try:
+            response = self.client().get(url, token=dict(token), timeout=self.timeout)
+            response.raise_for_status()
+            data = response.json()
+        except Exception as exc:
+            logger.warning("%s: fetching %s failed: %s", self.id, url, type(exc).__name__)
+            raise OAuthCallbackError(f"{self.id}: the user document could not be fetched") from None
+        if not isinstance(data, (dict, list)):
+            raise OAuthCallbackError(f"{self.id}: the user document is not JSON")
+        return data  # type: ignore[return-value]
+
+    def account(self, profile: Profile, token: Mapping[str, Any]) -> Account:
+        """The account row for ``profile`` with the token set (``expires_at`` absolute)."""
+        expires_at = token.get("expires_at")
+        if expires_at is None and token.get("expires_in") is not None:
+            try:
+                expires_at = int(time.time()) + int(token["expires_in"])
+            except (TypeError, ValueError):
+                expires_at = None
+        return Account(
+            user_id="",
+            type=self.type,
+            provider=self.id,
+            provider_account_id=profile.id,
+            access_token=_text(token.get("access_token")),
+            refresh_token=_text(token.get("refresh_token")),
+            expires_at=int(expires_at) if expires_at is not None else None,
+            token_type=_text(token.get("token_type")),
+            scope=_text(token.get("scope")),
+            id_token=_text(token.get("id_token")),
+            session_state=_text(token.get("session_state")),
+        )
+
+    def settings(self) -> dict[str, Any]:
+        """For ``flask auth providers``: endpoints and credentials, the secret masked."""
+        client_id, secret = getattr(self, "_credentials_shown", (self.client_id, None))
+        data: dict[str, Any] = {"type": self.type, "client_id": client_id}
+        data["client_secret"] = mask(secret) if secret else "(none)"
+        for key, value in self.endpoints().items():
+            if value:
+                data[key] = value
+        return data
+
+
+class OIDC(OAuth2):
+    """An OpenID Connect provider, configured by discovery from ``issuer``.
+
+    The ID token is validated by Authlib (signature, ``iss``, ``aud``, ``exp``, ``nonce``);
+    the profile comes from its claims, completed by the userinfo endpoint when there is one,
+    whose ``sub`` must equal the ID token's.
+    """
+
+    type = "oidc"
+
+    def __init__(
+        self,
+        id: str,
+        *,
+        issuer: str,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        name: str | None = None,
+        scope: str = "openid email profile",
+        allow_dangerous_email_account_linking: bool = False,
+        profile: ProfileMapper | None = None,
+        authorize_params: Mapping[str, str] | None = None,
+        token_endpoint_auth_method: str = "client_secret_basic",  # noqa: S107 - a method name
+        timeout: float = 10.0,
+    ) -> None:
+        issuer = issuer.rstrip("/")
+        super().__init__(
+            id,
+            client_id=client_id,
+            client_secret=client_secret,
+            name=name,
+            scope=scope,
+            profile=profile,
+            allow_dangerous_email_account_linking=allow_dangerous_email_account_linking,
+            authorize_params=authorize_params,
+            server_metadata_url=f"{issuer}/.well-known/openid-configuration",
+            token_endpoint_auth_method=token_endpoint_auth_method,
+            timeout=timeout,
+        )
+        self.issuer = issuer
+
+    def endpoints(self) -> dict[str, Any]:
+        """Discovery: only the metadata URL."""
+        return {"server_metadata_url": self.server_metadata_url}
+
+    def metadata(self) -> Mapping[str, Any]:
+        """The provider's discovery document (fetched once, then cached by Authlib)."""
+        try:
+            data: Mapping[str, Any] = self.client().load_server_metadata()
+        except Exception as exc:
+            logger.error("%s: discovery failed: %s", self.id, type(exc).__name__)
+            raise OAuthSignin(f"{self.id}: the provider could not be reached") from None
+        return data
+
+    def begin(self, flow: SignInFlow) -> Response:
+        """Check discovery first (an unreachable provider is OAuthSignin), then redirect."""
+        metadata = self.metadata()
+        if str(metadata.get("issuer", "")).rstrip("/") != self.issuer:
+            raise OAuthSignin(f"{self.id}: the discovery document names another issuer")
+        return super().begin(flow)
+
+    def check_issuer(self, iss: str | None) -> None:
+        """RFC 9207: ``iss`` must be this issuer when sent, and sent when promised."""
+        metadata = self.metadata()
+        if iss is None:
+            if metadata.get("authorization_response_iss_parameter_supported") is True:
+                raise OAuthCallbackError(f"{self.id}: the callback lacks the promised iss")
+            return
+        if iss.rstrip("/") != self.issuer:
+            raise OAuthCallbackError(f"{self.id}: the callback's iss is another issuer")
+
+    def token_params(self) -> dict[str, Any]:
+        """The ID token's ``iss`` must be this issuer, and ``sub`` present."""
+        return {
+            "claims_options": {
+                "iss": {"essential": True, "values": [self.issuer]},
+                "sub": {"essential": True},
+            }
+        }
+
+    def fetch_userinfo(self, token: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The ID token's claims, completed by the userinfo endpoint (same ``sub`` only)."""
+        claims = token.get("userinfo")
+        if not isinstance(claims, Mapping) or not claims.get("sub"):
+            raise OAuthCallbackError(f"{self.id}: no valid ID token in the token response")
+        merged = dict(claims)
+        endpoint = self.metadata().get("userinfo_endpoint")
+        if endpoint:
+            info = self.get_json(str(endpoint), token)
+            if not isinstance(info, Mapping) or info.get("sub") != claims.get("sub"):
+                raise OAuthCallbackError(f"{self.id}: the userinfo sub differs from the ID token's")
+            merged.update(info)
+        return merged
