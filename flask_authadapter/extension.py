@@ -158,6 +158,7 @@ class Auth:
         )
         limits = RateLimits(
             config.ratelimit_storage_uri,
+            key_secret=config.secret,
             send_per_email=config.ratelimit_email,
             send_per_ip=config.ratelimit_ip,
             verify_per_ip=config.ratelimit_verify,

@@ -9,26 +9,22 @@ stored in the counters, only a hash of them.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import hmac
+import math
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TypeVar
 
-from limits import RateLimitItem, parse
+from limits import RateLimitItem, parse_many
 from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from .core.errors import ConfigurationError, RateLimited
+from .core.errors import ConfigurationError, RateLimited, StorageError
 
 __all__ = ["RateLimits"]
 
-
-def _key(value: str) -> str:
-    """A stable, non-reversible key for an address or an IP."""
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:32]
-
-
-@dataclass(frozen=True)
-class _Rule:
-    name: str
-    item: RateLimitItem
+T = TypeVar("T")
 
 
 class RateLimits:
@@ -42,6 +38,7 @@ class RateLimits:
         self,
         storage_uri: str = "memory://",
         *,
+        key_secret: str = "",
         send_per_email: str = "3 per 10 minutes",
         send_per_ip: str = "20 per hour",
         verify_per_ip: str = "30 per 10 minutes",
@@ -51,39 +48,76 @@ class RateLimits:
         try:
             storage = storage_from_string(storage_uri)
         except Exception as exc:  # limits raises several types for a bad URI
-            raise ConfigurationError(f"AUTH_RATELIMIT_STORAGE_URI: {exc}") from None
+            # Not the URI itself in the message: it may hold a password.
+            raise ConfigurationError(
+                "AUTH_RATELIMIT_STORAGE_URI is not a storage the limits library can use "
+                f"({type(exc).__name__})"
+            ) from None
         if not isinstance(storage, Storage):
             raise ConfigurationError("AUTH_RATELIMIT_STORAGE_URI must name a synchronous storage")
         self.storage: Storage = storage
         self.limiter = MovingWindowRateLimiter(self.storage)
-        rules = {}
+        self._key_secret = key_secret.encode("utf-8")
+        self.rules: dict[str, list[RateLimitItem]] = {}
         for name, text in (
             ("send_per_email", send_per_email),
             ("send_per_ip", send_per_ip),
             ("verify_per_ip", verify_per_ip),
         ):
             try:
-                rules[name] = _Rule(name, parse(text))
+                items = parse_many(text)
             except ValueError:
+                items = []
+            if not items or any(item.amount < 1 for item in items):
                 raise ConfigurationError(
-                    f"rate limit {name}: {text!r} is not a limit such as '3 per 10 minutes'"
-                ) from None
-        self.rules = rules
+                    f"rate limit {name}: {text!r} is not a limit such as '3 per 10 minutes' "
+                    "(several may be joined with ';')"
+                )
+            self.rules[name] = items
         if code_attempts < 1:
             raise ConfigurationError("AUTH_CODE_MAX_ATTEMPTS must be at least 1")
         self.code_attempts = code_attempts
         self.enabled = enabled
 
+    def _key(self, value: str) -> str:
+        """A stable key for an address or an IP that does not reveal it (an HMAC under the
+        app's secret: a copy of the counters cannot be checked against a list of addresses)."""
+        digest = hmac.new(self._key_secret, value.encode("utf-8"), hashlib.sha256)
+        return digest.hexdigest()[:32]
+
+    @contextmanager
+    def _storage(self) -> Iterator[None]:
+        """The counters' storage failing (Redis down) is a storage failure: a 503."""
+        try:
+            yield
+        except RateLimited:
+            raise
+        except Exception as exc:
+            raise StorageError(f"rate-limit storage failed: {type(exc).__name__}") from exc
+
     def _hit_all(self, checks: list[tuple[str, str]]) -> None:
-        """Count one attempt against each (rule, key), or raise RateLimited counting none."""
+        """Count one attempt against each (rule, key), or raise RateLimited.
+
+        Every limit is tested first, so that an attempt refused by one limit is not counted
+        against the others; then counted, where a limit reached meanwhile (a concurrent
+        attempt took the last place) still refuses.
+        """
         if not self.enabled:
             return
-        items = [(self.rules[name].item, name, _key(key)) for name, key in checks]
-        for item, name, key in items:
-            if not self.limiter.test(item, name, key):
-                raise RateLimited(f"rate limit {name} reached")
-        for item, name, key in items:
-            self.limiter.hit(item, name, key)
+        items = [(item, name, self._key(key)) for name, key in checks for item in self.rules[name]]
+        with self._storage():
+            for item, name, key in items:
+                if not self.limiter.test(item, name, key):
+                    raise self._refusal(item, name, key)
+            for item, name, key in items:
+                if not self.limiter.hit(item, name, key):
+                    raise self._refusal(item, name, key)
+
+    def _refusal(self, item: RateLimitItem, name: str, key: str) -> RateLimited:
+        reset = self.limiter.get_window_stats(item, name, key).reset_time
+        return RateLimited(
+            f"rate limit {name} reached", retry_after=max(1, math.ceil(reset - time.time()))
+        )
 
     def sending(self, email: str, ip: str) -> None:
         """Count a sign-in email to ``email`` requested from ``ip``, or raise RateLimited."""
@@ -95,9 +129,11 @@ class RateLimits:
 
     def wrong_code(self, email: str, window_seconds: int) -> bool:
         """Count a wrong code for ``email``; True when that was one too many (void it)."""
-        count = self.storage.incr(f"authadapter/code-fail/{_key(email)}", window_seconds)
+        with self._storage():
+            count = self.storage.incr(f"authadapter/code-fail/{self._key(email)}", window_seconds)
         return count >= self.code_attempts
 
     def reset_codes(self, email: str) -> None:
         """Forget the wrong codes counted for ``email`` (a new code was sent)."""
-        self.storage.clear(f"authadapter/code-fail/{_key(email)}")
+        with self._storage():
+            self.storage.clear(f"authadapter/code-fail/{self._key(email)}")

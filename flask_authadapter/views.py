@@ -10,7 +10,7 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
@@ -78,6 +78,9 @@ def _sign_in_error(error: SignInError) -> Response:
     logger.info("sign-in refused (%s): %s", error.code, error)
     state = auth_state()
     response = error_response(error.code, state.config, site_name=state.config.site_name)
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
     if request.endpoint == "auth.callback":  # the flow is over: forget its callback_url
         delete_cookie(response, request, _FLOW_COOKIE, state.config)
     return response
@@ -181,6 +184,8 @@ def callback(provider_id: str) -> ResponseReturnValue:
             return email_flow.redeem(state, provider)
         return email_flow.confirm_page(state, provider)
     remembered = read_cookie(request, _FLOW_COOKIE, state.config)
+    if request.method == "POST" and remembered is None and request.form.get("_relayed") != "1":
+        return _relay_form_post(provider)
     callback_url, oauth_state = state.config.default_redirect, None
     if remembered:
         with contextlib.suppress(BadSignature):  # forged or stale: no sign-in under way
@@ -190,6 +195,29 @@ def callback(provider_id: str) -> ResponseReturnValue:
     result = provider.finish(_flow(state, provider, callback_url, oauth_state))
     response = finish_oauth_sign_in(state, provider, result, callback_url)
     delete_cookie(response, request, _FLOW_COOKIE, state.config)
+    return response
+
+
+#: The fields of a provider's form_post answer that are relayed (nothing else is copied).
+RELAYED_FIELDS = ("code", "state", "iss", "error", "error_description", "user")
+
+
+def _relay_form_post(provider: Provider) -> Response:
+    """Answer a provider's cross-site form_post (Apple) with a page that posts the same
+    fields again from this site, so that the browser sends this site's SameSite=Lax cookies
+    with them: the flow's state is checked against this browser's cookie as for a GET.
+    Nothing goes into a URL (the code, or Apple's name and email, would reach access logs)."""
+    fields = {name: request.form[name] for name in RELAYED_FIELDS if name in request.form}
+    body = render_template(
+        "auth/relay.html",
+        action=url_for("auth.callback", provider_id=provider.id),
+        fields=fields,
+        site_name=auth_state().config.site_name,
+    )
+    response = Response(body, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+        "default-src 'none';", "default-src 'none'; script-src 'self';"
+    )
     return response
 
 

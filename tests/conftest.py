@@ -135,3 +135,66 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 # =========================================================================== #
 # End of: summary by backend
 # =========================================================================== #
+
+
+# =========================================================================== #
+# A real SMTP server (aiosmtpd; see tests/mail.py)
+#
+# ``smtp_server`` starts a fresh server on a free loopback port for the test
+# and stops it afterwards.  ``smtp_server.config`` holds the MAIL_SERVER /
+# MAIL_PORT settings that reach it; ``smtp_server.messages`` the messages it
+# accepted; ``smtp_server.mode = "refuse-rcpt" | "refuse-data" | "hang"``
+# changes how it answers.  ``tests.mail.free_port()`` is a server that is down.
+# =========================================================================== #
+
+from tests.mail import MailServer  # noqa: E402 - this section's own import
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[MailServer]:
+    """A running SMTP server for one test (``tests.mail.MailServer``)."""
+    server = MailServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+# =========================================================================== #
+# End of: a real SMTP server
+# =========================================================================== #
+
+
+# =========================================================================== #
+# A real Redis server (see tests/servers.py), for the rate limits' shared
+# storage (AUTH_RATELIMIT_STORAGE_URI=redis://...).
+#
+# ``redis_server`` is started once per test session, on first use, and
+# stopped at its end; it is a ``RedisServer`` whose ``url`` is a redis:// URI
+# and whose ``flush()`` empties it (call it at the start of each test).  Set
+# AUTHADAPTER_TEST_REDIS_URL to use an existing Redis instead (the tests
+# empty its database).
+#
+# redis-server not installed: the tests using the fixture are skipped -
+# except in CI (CI=true), where that is a failure.  A Redis that is installed
+# but fails to start is always an error.
+# =========================================================================== #
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[servers.RedisServer]:
+    """A Redis server for the whole session (``RedisServer``)."""
+    reason = servers.unavailable_reason("redis")
+    if reason is not None:
+        servers.skip_or_fail(reason)
+    server = servers.start_server("redis")
+    assert isinstance(server, servers.RedisServer)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+# =========================================================================== #
+# End of: a real Redis server
+# =========================================================================== #

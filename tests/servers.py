@@ -1,4 +1,4 @@
-"""Throwaway PostgreSQL and MariaDB servers for the test suite.
+"""Throwaway PostgreSQL, MariaDB and Redis servers for the test suite.
 
 Each ``start_*`` function creates a brand-new server in a temporary directory,
 listening on a free loopback TCP port, tuned for speed rather than durability
@@ -16,6 +16,13 @@ SQLAlchemy URL of an admin database (a user allowed to create and drop
 databases), e.g. ``postgresql+psycopg://postgres:secret@localhost/postgres`` or
 ``mysql+pymysql://root:secret@localhost/mysql``.  ``create_database()`` then
 works on that server, and ``stop()`` drops the databases it created.
+
+Redis (the shared storage of the rate limits) is not a database server in that
+sense: :func:`start_redis` returns a :class:`RedisServer`, whose ``url`` is a
+``redis://`` URI and whose ``flush()`` empties it between tests.
+``AUTHADAPTER_TEST_REDIS_URL`` (e.g. ``redis://localhost:6379/15``) points the
+tests at an existing Redis instead: they empty that database, so give them one
+of their own.
 
 The module deliberately does not import pytest at module level; only
 :func:`skip_or_fail` needs it.
@@ -42,6 +49,8 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
@@ -51,6 +60,7 @@ __all__ = [
     "ENV_VARS",
     "KINDS",
     "DatabaseServer",
+    "RedisServer",
     "ServerStartError",
     "external_server",
     "running_in_ci",
@@ -58,16 +68,18 @@ __all__ = [
     "skip_or_fail",
     "start_mariadb",
     "start_postgres",
+    "start_redis",
     "start_server",
     "unavailable_reason",
 ]
 
-KINDS = ("postgres", "mariadb")
+KINDS = ("postgres", "mariadb", "redis")
 
 #: Environment variables that point the tests at an existing server instead.
 ENV_VARS = {
     "postgres": "AUTHADAPTER_TEST_POSTGRES_URL",
     "mariadb": "AUTHADAPTER_TEST_MARIADB_URL",
+    "redis": "AUTHADAPTER_TEST_REDIS_URL",
 }
 
 START_TIMEOUT = 60.0  # seconds until a server must accept connections
@@ -194,8 +206,59 @@ class DatabaseServer:
             self._created.clear()
 
 
+@dataclass(eq=False)
+class RedisServer:
+    """A running Redis (throwaway, or external when ``external`` is true)."""
+
+    name: str  # "redis"
+    url: str  # redis://127.0.0.1:PORT/0, as the `limits` library and redis-py take it
+    external: bool = False  # True: given by AUTHADAPTER_TEST_REDIS_URL, not started by us
+    log_path: Path | None = None  # server log (None for external servers)
+    startup_seconds: float = 0.0  # how long the start took (0 for external servers)
+    _shutdown: Callable[[], None] | None = field(default=None, repr=False)
+    _stopped: bool = field(default=False, repr=False)
+
+    def __repr__(self) -> str:  # never print a password of an external server
+        kind = "external" if self.external else "throwaway"
+        return f"<RedisServer ({kind}) {_redis_url_without_password(self.url)}>"
+
+    def client(self) -> Any:
+        """A redis-py client of this server's database (close it after use)."""
+        import redis  # here: only needed for Redis
+
+        return redis.Redis.from_url(self.url, socket_timeout=10)
+
+    def flush(self) -> None:
+        """Delete every key of this server's database (a clean slate for one test)."""
+        if self._stopped:
+            raise RuntimeError(f"{self!r} has been stopped")
+        with self.client() as client:
+            client.flushdb()
+
+    def stop(self) -> None:
+        """Stop the server and delete its files (external servers: left as they are).
+
+        Safe to call more than once.
+        """
+        if self._stopped:
+            return
+        self._stopped = True
+        _RUNNING.discard(self)
+        if not self.external and self._shutdown is not None:
+            self._shutdown()
+
+
+def _redis_url_without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = f"{parts.username}:***@" if parts.username else ":***@"
+    return urlunsplit(parts._replace(netloc=user + netloc))
+
+
 # Servers still running; stopped at interpreter exit if the tests did not.
-_RUNNING: set[DatabaseServer] = set()
+_RUNNING: set[DatabaseServer | RedisServer] = set()
 
 
 @atexit.register
@@ -207,7 +270,10 @@ def _stop_all() -> None:
             print(f"tests/servers.py: could not stop {server!r}: {exc}", file=sys.stderr)
 
 
-def _register(server: DatabaseServer) -> DatabaseServer:
+_S = TypeVar("_S", DatabaseServer, RedisServer)
+
+
+def _register(server: _S) -> _S:
     _RUNNING.add(server)
     return server
 
@@ -261,6 +327,12 @@ def _mariadb_binaries(search_path: str | None = None) -> tuple[str, str] | None:
     return (install_db, mariadbd) if install_db and mariadbd else None
 
 
+def _redis_binary(search_path: str | None = None) -> str | None:
+    """The path of ``redis-server``, or None."""
+    path = search_path if search_path is not None else _default_search_path()
+    return shutil.which("redis-server", path=path)
+
+
 def _check_kind(kind: str) -> None:
     if kind not in KINDS:
         raise ValueError(f"unknown database server kind {kind!r}; expected one of {KINDS}")
@@ -282,6 +354,13 @@ def server_binaries_missing(kind: str, search_path: str | None = None) -> str | 
             )
         if _is_root() and not shutil.which("runuser", path=_default_search_path()):
             return "running as root, but runuser (util-linux) is missing to run PostgreSQL"
+        return None
+    if kind == "redis":
+        if _redis_binary(search_path) is None:
+            return (
+                "Redis server binary (redis-server) not found; "
+                "install Debian's redis-server (or set AUTHADAPTER_TEST_REDIS_URL)"
+            )
         return None
     if _mariadb_binaries(search_path) is None:
         return (
@@ -318,13 +397,15 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
-def external_server(kind: str) -> DatabaseServer | None:
+def external_server(kind: str) -> DatabaseServer | RedisServer | None:
     """The server named by ``ENV_VARS[kind]`` (checked to answer), or None if unset."""
     _check_kind(kind)
     env_var = ENV_VARS[kind]
     raw = os.environ.get(env_var)
     if not raw:
         return None
+    if kind == "redis":
+        return _external_redis(env_var, raw)
     try:
         url = _normalise_url(kind, make_url(raw))
     except sa.exc.ArgumentError as exc:
@@ -343,11 +424,13 @@ def external_server(kind: str) -> DatabaseServer | None:
     return _register(server)
 
 
-def start_server(kind: str, workdir: Path | None = None) -> DatabaseServer:
+def start_server(kind: str, workdir: Path | None = None) -> DatabaseServer | RedisServer:
     """The external server if its environment variable is set, else a throwaway one."""
     server = external_server(kind)
     if server is not None:
         return server
+    if kind == "redis":
+        return start_redis(workdir)
     return start_postgres(workdir) if kind == "postgres" else start_mariadb(workdir)
 
 
@@ -733,3 +816,130 @@ def _wait_for_mariadb(proc: subprocess.Popen[bytes], sock: Path, port: int, log:
             f"MariaDB is up, but root cannot log in over TCP: {exc}", "", log
         ) from exc
     return False
+
+
+# --------------------------------------------------------------------------- #
+# Redis
+# --------------------------------------------------------------------------- #
+
+
+def start_redis(workdir: Path | None = None) -> RedisServer:
+    """Start a throwaway Redis and return its handle.
+
+    Files live in a new directory under ``workdir`` (default: the system temp
+    dir).  It listens on 127.0.0.1 only, without a password, and keeps nothing
+    on disk (no RDB snapshots, no AOF).
+    """
+    reason = server_binaries_missing("redis")
+    if reason:
+        raise ServerStartError(reason)
+    binary = _redis_binary()
+    assert binary is not None
+    started = time.monotonic()
+
+    def reap(old: Path) -> None:
+        pid = int((old / "redis.pid").read_text())
+        # Only if that pid still is the redis-server of this dir (pids get reused).
+        if str(old) in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"):
+            os.kill(pid, signal.SIGKILL)  # nothing on disk: no need to shut down cleanly
+
+    tmp = _new_server_dir("authadapter-redis-", workdir, reap)
+    log = tmp / "redis.log"
+    proc: subprocess.Popen[bytes] | None = None
+
+    def shutdown() -> None:
+        if proc is not None and proc.poll() is None:
+            proc.terminate()  # SIGTERM: clean shutdown (nothing to save)
+            try:
+                proc.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    with _cleanup_on_error(shutdown):
+        for attempt in range(_BIND_ATTEMPTS):
+            port, log_start = _free_port(), _log_size(log)
+            cmd = [
+                binary,
+                *("--port", str(port)),
+                *("--bind", "127.0.0.1"),
+                *("--dir", str(tmp)),
+                # The server's own name for the pid file; also how `reap` recognises it.
+                *("--pidfile", str(tmp / "redis.pid")),
+                *("--logfile", str(log)),
+                *("--daemonize", "no"),
+                *("--save", ""),  # no snapshots
+                *("--appendonly", "no"),
+            ]
+            with log.open("ab") as log_file:  # early errors go to stdout, not --logfile
+                proc = subprocess.Popen(
+                    cmd,
+                    cwd=tmp,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log_file,
+                    stderr=log_file,
+                    start_new_session=True,  # Ctrl-C goes to pytest, which stops us cleanly
+                    preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+                )
+            url = f"redis://127.0.0.1:{port}/0"
+            exited = _wait_for_redis(proc, url, log)
+            if not exited:
+                break
+            if attempt + 1 < _BIND_ATTEMPTS and _bind_failed(log, log_start):
+                continue
+            raise _start_error(
+                f"redis-server exited with code {proc.returncode} (port {port})", "", log
+            )
+
+        server = RedisServer(
+            name="redis",
+            url=url,
+            log_path=log,
+            startup_seconds=time.monotonic() - started,
+            _shutdown=shutdown,
+        )
+        return _register(server)
+
+
+def _wait_for_redis(proc: subprocess.Popen[bytes], url: str, log: Path) -> bool:
+    """Wait until Redis answers PING at ``url``; True if redis-server exited instead."""
+    import redis  # here: only needed for Redis
+
+    deadline = time.monotonic() + START_TIMEOUT
+    last_error: Exception | None = None
+    while True:
+        if proc.poll() is not None:
+            return True
+        if time.monotonic() > deadline:
+            raise _start_error(
+                f"Redis did not answer within {START_TIMEOUT:.0f} s "
+                f"({url}; last error: {last_error})",
+                "",
+                log,
+            )
+        try:
+            with redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2) as client:
+                if client.ping():
+                    return False
+        except redis.RedisError as exc:  # not listening yet, or still loading
+            last_error = exc
+        time.sleep(0.05)
+
+
+def _external_redis(env_var: str, raw: str) -> RedisServer:
+    """The Redis named by ``env_var``, checked to answer PING."""
+    import redis  # here: only needed for Redis
+
+    if urlsplit(raw).scheme not in ("redis", "rediss", "unix"):
+        raise ServerStartError(
+            f"{env_var} must be a redis://, rediss:// or unix:// URL, not "
+            f"{_redis_url_without_password(raw)!r}"
+        )
+    server = RedisServer(name="redis", url=raw, external=True)
+    try:
+        with server.client() as client:
+            client.ping()
+    except redis.RedisError as exc:
+        raise ServerStartError(f"{env_var} is set, but {server!r} does not answer: {exc}") from None
+    return _register(server)

@@ -40,6 +40,19 @@ def normalize_email(value: object) -> str:
         raise EmailSignin("the email address has no valid domain")
     if local.startswith(".") or local.endswith(".") or ".." in local:
         raise EmailSignin("the email address has an invalid local part")
+    if not local.isascii():
+        # Mail to it needs SMTPUTF8 end to end, which cannot be relied on.
+        raise EmailSignin("the email address has non-ASCII characters before the @")
+    if not domain.isascii():
+        # One mailbox, one stored address: an IDN domain is kept in its ASCII (xn--) form,
+        # the form mail servers route by.
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise EmailSignin("the email address's domain is not a valid domain name") from None
+        email = f"{local}@{domain}"
+        if len(email) > MAX_EMAIL_LENGTH:
+            raise EmailSignin("the email address is too long")
     return email
 
 

@@ -163,9 +163,13 @@ class SessionRequired(SignInError):
 
 
 class RateLimited(SignInError):
-    """Too many attempts; try again later."""
+    """Too many attempts; try again later (``retry_after`` seconds, when known)."""
 
     code = "RateLimited"
+
+    def __init__(self, message: str = "rate limit reached", *, retry_after: int | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class ConfigurationProblem(SignInError):

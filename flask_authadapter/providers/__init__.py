@@ -1,5 +1,45 @@
-"""Sign-in providers. They know nothing of storage: they say who the person is."""
+"""Sign-in providers. They know nothing of storage: they say who the person is.
+
+- :class:`Email`: a link and a code by email (magic links).
+- :class:`OIDC`: any OpenID Connect provider, by discovery from its issuer.
+- :class:`OAuth2`: a provider speaking plain OAuth 2.0.
+- presets for well-known providers (:mod:`flask_authadapter.providers.presets`), exported
+  here too: ``from flask_authadapter.providers import GitHub``.
+"""
 
 from .base import Provider, ProviderResult, SignInFlow
+from .email import Email, SignInEmail
+from .oauth import OIDC, OAuth2, Profile
+from .presets import (
+    Apple,
+    Auth0,
+    Discord,
+    Facebook,
+    GitHub,
+    GitLab,
+    Google,
+    Keycloak,
+    MicrosoftEntraID,
+    Slack,
+)
 
-__all__ = ["Provider", "ProviderResult", "SignInFlow"]
+__all__ = [
+    "OIDC",
+    "Apple",
+    "Auth0",
+    "Discord",
+    "Email",
+    "Facebook",
+    "GitHub",
+    "GitLab",
+    "Google",
+    "Keycloak",
+    "MicrosoftEntraID",
+    "OAuth2",
+    "Profile",
+    "Provider",
+    "ProviderResult",
+    "SignInEmail",
+    "SignInFlow",
+    "Slack",
+]

@@ -73,8 +73,12 @@ class Provider:
         name: str | None = None,
         allow_dangerous_email_account_linking: bool = False,
     ) -> None:
-        if not id or not id.replace("-", "").replace("_", "").isalnum() or not id.islower():
-            raise ValueError(f"a provider id is lowercase letters, digits, - and _: {id!r}")
+        allowed = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
+        if not id or not set(id) <= allowed or not id[0].isalnum():
+            raise ValueError(
+                f"a provider id is ASCII lowercase letters, digits, - and _, starting with a "
+                f"letter or digit: {id!r}"
+            )
         self.id = id
         self.name = name or id.capitalize()
         self.allow_dangerous_email_account_linking = allow_dangerous_email_account_linking

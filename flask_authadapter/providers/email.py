@@ -6,6 +6,7 @@ the code is the email flow's (``flask_authadapter.email_flow``), which knows the
 
 from __future__ import annotations
 
+import email.charset
 import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +22,10 @@ from .base import Provider
 if TYPE_CHECKING:
     from flask import Flask
 
-__all__ = ["Email", "SignInEmail"]
+__all__ = ["Email", "SignInEmail", "describe_lifetime"]
+
+_QUOTED_PRINTABLE_UTF8 = email.charset.Charset("utf-8")
+_QUOTED_PRINTABLE_UTF8.body_encoding = email.charset.QP
 
 
 @dataclass(frozen=True)
@@ -58,15 +62,23 @@ class Email(Provider):
         id: str = "email",
         *,
         name: str = "Email",
-        max_age: timedelta = timedelta(minutes=15),
+        max_age: timedelta | float = timedelta(minutes=15),
         send: Callable[[SignInEmail], None] | None = None,
         normalize: Callable[[object], str] = normalize_email,
         subject: str = "Sign in to {site}",
         sender: str | None = None,
     ) -> None:
         super().__init__(id, name=name)
+        if not isinstance(max_age, timedelta):
+            max_age = timedelta(seconds=max_age)
         if max_age <= timedelta(0):
             raise ValueError("the Email provider's max_age must be positive")
+        try:
+            subject.format(site="site")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(
+                f"the Email provider's subject may use only {{site}}: {subject!r} ({exc!r})"
+            ) from None
         self.max_age = max_age
         self.custom_send = send
         self.normalize = normalize
@@ -92,14 +104,14 @@ class Email(Provider):
     def message(self, *, to: str, url: str, code: str, expires: datetime) -> SignInEmail:
         """Render the sign-in email from ``templates/auth/email/signin.{txt,html}``."""
         site_name = current_app.extensions["authadapter"].config.site_name
-        minutes = max(1, round(self.max_age.total_seconds() / 60))
         context: dict[str, Any] = {
             "email": to,
             "url": url,
             "code": code,
             "code_display": f"{code[:4]}-{code[4:]}",
             "expires": expires,
-            "minutes": minutes,
+            "lifetime": describe_lifetime(self.max_age),
+            "minutes": int(self.max_age.total_seconds()) // 60,
             "site_name": site_name,
         }
         return SignInEmail(
@@ -131,6 +143,19 @@ class Email(Provider):
             "mail_server": f"{mail.get('MAIL_SERVER', '127.0.0.1')}:{mail.get('MAIL_PORT', 25)}",
             "custom_send": self.custom_send is not None,
         }
+
+
+def describe_lifetime(max_age: timedelta) -> str:
+    """``max_age`` in words, never promising more than it is: "15 minutes", "1 minute",
+    "45 seconds"."""
+    seconds = int(max_age.total_seconds())
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    if seconds < 7200:
+        minutes = seconds // 60
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    hours = seconds // 3600
+    return f"{hours} hours"
 
 
 def _mail_state(app: Flask) -> Any:
@@ -183,5 +208,8 @@ def send_with_flask_mail(message: SignInEmail) -> None:
         html=message.html,
         sender=message.sender or mail.default_sender,
     )
+    # Quoted-printable bodies: Flask-Mail sends UTF-8 unwrapped, and a long link would
+    # break SMTP's 998-octet line limit ("500 Line too long").
+    mail_message.charset = _QUOTED_PRINTABLE_UTF8  # type: ignore[assignment]  # MIMEText takes it
     with _TimedConnection(mail, timeout).connection as connection:
         connection.send(mail_message)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from flask import Flask
     from werkzeug.wrappers import Response
 
-__all__ = ["OIDC", "OAuth2", "Profile"]
+__all__ = ["OIDC", "OAuth2", "Profile", "ProfileMapper", "standard_profile", "text_or_none"]
 
 logger = logging.getLogger("flask_authadapter")
 
@@ -62,14 +62,15 @@ def standard_profile(userinfo: Mapping[str, Any], token: Mapping[str, Any]) -> P
     verified = userinfo.get("email_verified")
     return Profile(
         id=str(sub),
-        email=_text(userinfo.get("email")),
+        email=text_or_none(userinfo.get("email")),
         email_verified=verified is True or verified == "true",
-        name=_text(userinfo.get("name")) or _text(userinfo.get("preferred_username")),
-        image=_text(userinfo.get("picture")),
+        name=text_or_none(userinfo.get("name")) or text_or_none(userinfo.get("preferred_username")),
+        image=text_or_none(userinfo.get("picture")),
     )
 
 
-def _text(value: Any) -> str | None:
+def text_or_none(value: Any) -> str | None:
+    """``value`` if it is non-empty text, else None (for reading providers' documents)."""
     return value if isinstance(value, str) and value else None
 
 
@@ -266,10 +267,13 @@ class OAuth2(Provider):
         url = self.userinfo_url
         if not url:
             raise ConfigurationError(f"the {self.id} provider has no userinfo_url")
-        return self.get_json(url, token)
+        document = self.get_json(url, token)
+        if not isinstance(document, Mapping):
+            raise OAuthCallbackError(f"{self.id}: the user document is not a JSON object")
+        return document
 
-    def get_json(self, url: str, token: Mapping[str, Any]) -> Mapping[str, Any]:
-        """GET ``url`` with the access token; the JSON object, or OAuthCallbackError."""
+    def get_json(self, url: str, token: Mapping[str, Any]) -> Any:
+        """GET ``url`` with the access token; the JSON document, or OAuthCallbackError."""
         try:
             response = self.client().get(url, token=dict(token), timeout=self.timeout)
             response.raise_for_status()
@@ -279,7 +283,7 @@ class OAuth2(Provider):
             raise OAuthCallbackError(f"{self.id}: the user document could not be fetched") from None
         if not isinstance(data, (dict, list)):
             raise OAuthCallbackError(f"{self.id}: the user document is not JSON")
-        return data  # type: ignore[return-value]
+        return data
 
     def account(self, profile: Profile, token: Mapping[str, Any]) -> Account:
         """The account row for ``profile`` with the token set (``expires_at`` absolute)."""
@@ -294,13 +298,13 @@ class OAuth2(Provider):
             type=self.type,
             provider=self.id,
             provider_account_id=profile.id,
-            access_token=_text(token.get("access_token")),
-            refresh_token=_text(token.get("refresh_token")),
+            access_token=text_or_none(token.get("access_token")),
+            refresh_token=text_or_none(token.get("refresh_token")),
             expires_at=int(expires_at) if expires_at is not None else None,
-            token_type=_text(token.get("token_type")),
-            scope=_text(token.get("scope")),
-            id_token=_text(token.get("id_token")),
-            session_state=_text(token.get("session_state")),
+            token_type=text_or_none(token.get("token_type")),
+            scope=text_or_none(token.get("scope")),
+            id_token=text_or_none(token.get("id_token")),
+            session_state=text_or_none(token.get("session_state")),
         )
 
     def settings(self) -> dict[str, Any]:
@@ -370,10 +374,13 @@ class OIDC(OAuth2):
 
     def begin(self, flow: SignInFlow) -> Response:
         """Check discovery first (an unreachable provider is OAuthSignin), then redirect."""
-        metadata = self.metadata()
+        self.check_discovery(self.metadata())
+        return super().begin(flow)
+
+    def check_discovery(self, metadata: Mapping[str, Any]) -> None:
+        """The discovery document must name this issuer (overridden by multi-tenant ones)."""
         if str(metadata.get("issuer", "")).rstrip("/") != self.issuer:
             raise OAuthSignin(f"{self.id}: the discovery document names another issuer")
-        return super().begin(flow)
 
     def check_issuer(self, iss: str | None) -> None:
         """RFC 9207: ``iss`` must be this issuer when sent, and sent when promised."""

@@ -1,0 +1,244 @@
+"""Apple: "Sign in with Apple" on the web (OpenID Connect, with Apple's particulars).
+
+Registration (docs: https://developer.apple.com/documentation/signinwithapple/configuring-your-environment-for-sign-in-with-apple
+and https://developer.apple.com/help/account/configure-app-capabilities/configure-sign-in-with-apple-for-the-web):
+in Certificates, Identifiers & Profiles, create an App ID with "Sign in with Apple", then a
+*Services ID* (its identifier is the client id) configured with your domain and the return URL
+``{AUTH_URL}/auth/callback/apple`` (https only), and a *key* with "Sign in with Apple" enabled:
+download its ``.p8`` private key and note its Key ID and your Team ID.
+
+Config keys: ``AUTH_APPLE_CLIENT_ID`` (the Services ID), ``AUTH_APPLE_TEAM_ID``,
+``AUTH_APPLE_KEY_ID`` and ``AUTH_APPLE_PRIVATE_KEY`` (the ``.p8`` file's PEM text; ``\\n``
+escapes, as environment variables often carry it, are accepted), or the arguments
+``client_id=``, ``team_id=``, ``key_id=``, ``private_key=``.
+
+The client secret is not a fixed string: it is a JWT signed ES256 with that key (header ``kid``
+= key id; claims ``iss`` = team id, ``iat``, ``exp``, ``aud`` = ``https://appleid.apple.com``,
+``sub`` = the client id; Apple accepts an ``exp`` at most 6 months ahead). This preset makes one
+at start-up and a new one before it expires (``secret_lifetime``, 1 hour by default), see
+:func:`apple_client_secret`. A ready-made secret JWT may instead be given as ``client_secret``
+(or ``AUTH_APPLE_CLIENT_SECRET``); renewing it is then yours to do.
+
+Issuer: ``https://appleid.apple.com``; Apple's token endpoint takes the secret in the body.
+
+Scopes: ``openid name email``. ``openid`` is in Apple's ``scopes_supported``; it is what makes
+Authlib send a ``nonce`` and validate the ID token. Asking for ``name`` or ``email`` obliges
+``response_mode=form_post``: Apple answers with a cross-site POST to the callback, which
+``/auth/callback/apple`` accepts.
+
+Profile: Apple has no userinfo endpoint; everything comes from the ID token
+(https://developer.apple.com/documentation/signinwithapple/authenticating-users-with-sign-in-with-apple#Retrieve-the-users-information-from-Apple-ID-servers):
+``id`` = ``sub`` (stable per team), ``email`` = ``email`` (a ``...@privaterelay.appleid.com``
+relay address when ``is_private_email``), ``email_verified`` = ``email_verified`` (Apple sends
+``"true"`` as text or ``true``). The name is not in the ID token: Apple posts it only on the
+person's *first* sign-in, as the ``user`` form field (``{"name": {"firstName": ...,
+"lastName": ...}, "email": ...}``); ``name`` is taken from there when present. That field is
+not signed, so its email is never used: the ID token's is.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from flask import request
+
+from ...core.clock import Clock, system_clock
+from ...core.errors import ConfigurationError, OAuthCallbackError
+from ..oauth import OIDC, ProfileMapper, text_or_none
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from joserfc.jwk import ECKey
+
+__all__ = ["APPLE_ISSUER", "MAX_SECRET_LIFETIME", "Apple", "apple_client_secret", "apple_user_name"]
+
+APPLE_ISSUER = "https://appleid.apple.com"
+#: The longest an Apple client secret may be valid (Apple: 15777000 seconds, 6 months).
+MAX_SECRET_LIFETIME = timedelta(seconds=15777000)
+
+
+def _load_key(private_key: str | bytes) -> ECKey:
+    from joserfc.errors import JoseError
+    from joserfc.jwk import ECKey
+
+    if isinstance(private_key, str):
+        private_key = private_key.strip().replace("\\n", "\n")
+    try:
+        key: ECKey = ECKey.import_key(private_key)
+    except (JoseError, ValueError, TypeError) as exc:
+        raise ConfigurationError(f"the Apple private key is not a PEM EC key: {exc}") from None
+    if key.curve_name != "P-256" or not key.is_private:
+        raise ConfigurationError("the Apple private key must be a private P-256 (ES256) key")
+    return key
+
+
+def apple_client_secret(
+    *,
+    team_id: str,
+    key_id: str,
+    client_id: str,
+    private_key: str | bytes | ECKey,
+    issued_at: int,
+    lifetime: timedelta = timedelta(hours=1),
+) -> str:
+    """An Apple client secret: a JWT signed ES256 with the Sign in with Apple key.
+
+    ``issued_at`` in seconds since the epoch; ``lifetime`` at most 6 months.
+    """
+    from joserfc import jwt
+    from joserfc.jwk import ECKey
+
+    if not timedelta(0) < lifetime <= MAX_SECRET_LIFETIME:
+        raise ValueError("an Apple client secret lives more than 0 and at most 6 months")
+    key = private_key if isinstance(private_key, ECKey) else _load_key(private_key)
+    claims = {
+        "iss": team_id,
+        "iat": issued_at,
+        "exp": issued_at + int(lifetime.total_seconds()),
+        "aud": APPLE_ISSUER,
+        "sub": client_id,
+    }
+    return jwt.encode({"alg": "ES256", "kid": key_id}, claims, key)
+
+
+def apple_user_name(posted: str | None) -> str | None:
+    """The name in the ``user`` JSON Apple posts on a first sign-in, or None."""
+    if not posted:
+        return None
+    try:
+        user = json.loads(posted)
+    except ValueError:
+        return None
+    name = user.get("name") if isinstance(user, dict) else None
+    if not isinstance(name, dict):
+        return None
+    parts = [text_or_none(name.get("firstName")), text_or_none(name.get("lastName"))]
+    full = " ".join(part.strip() for part in parts if part and part.strip())
+    return full[:200] or None
+
+
+class Apple(OIDC):
+    """Sign in with Apple. See the module documentation for set-up and the client secret."""
+
+    def __init__(
+        self,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        *,
+        team_id: str | None = None,
+        key_id: str | None = None,
+        private_key: str | bytes | None = None,
+        id: str = "apple",
+        name: str = "Apple",
+        scope: str = "openid name email",
+        allow_dangerous_email_account_linking: bool = False,
+        profile: ProfileMapper | None = None,
+        secret_lifetime: timedelta = timedelta(hours=1),
+        clock: Clock = system_clock,
+        timeout: float = 10.0,
+    ) -> None:
+        if not timedelta(minutes=10) <= secret_lifetime <= MAX_SECRET_LIFETIME:
+            raise ValueError("secret_lifetime is between 10 minutes and 6 months")
+        super().__init__(
+            id,
+            issuer=APPLE_ISSUER,
+            client_id=client_id,
+            client_secret=client_secret,
+            name=name,
+            scope=scope,
+            allow_dangerous_email_account_linking=allow_dangerous_email_account_linking,
+            profile=profile,
+            authorize_params={"response_mode": "form_post"},
+            token_endpoint_auth_method="client_secret_post",  # noqa: S106 - a method name
+            timeout=timeout,
+        )
+        self.team_id = team_id
+        self.key_id = key_id
+        self.private_key = private_key
+        self.secret_lifetime = secret_lifetime
+        self.clock = clock
+        self._signing: tuple[str, str, str, ECKey] | None = None  # team, key id, client, key
+        self._secret: tuple[str, int] | None = None  # the current JWT, when to renew it
+        self._lock = threading.Lock()
+
+    # The client secret ---------------------------------------------------------------------
+    def credentials(self, app: Flask) -> tuple[str, str | None]:
+        """The Services ID and a client secret JWT made from the key (or the given secret)."""
+        client_id, secret = super().credentials(app)
+        if secret:
+            self._signing = None
+            return client_id, secret
+        prefix = f"AUTH_{self.id.upper().replace('-', '_')}"
+        team_id = self.team_id or app.config.get(f"{prefix}_TEAM_ID")
+        key_id = self.key_id or app.config.get(f"{prefix}_KEY_ID")
+        private_key = self.private_key or app.config.get(f"{prefix}_PRIVATE_KEY")
+        missing = [
+            f"{prefix}_{name}"
+            for name, value in (
+                ("TEAM_ID", team_id),
+                ("KEY_ID", key_id),
+                ("PRIVATE_KEY", private_key),
+            )
+            if not value
+        ]
+        if missing:
+            raise ConfigurationError(
+                f"the {self.id} provider makes its client secret from your Sign in with Apple "
+                f"key: set {', '.join(missing)} (or pass team_id=, key_id=, private_key=)"
+            )
+        key = _load_key(private_key if isinstance(private_key, bytes) else str(private_key))
+        self._signing = (str(team_id), str(key_id), client_id, key)
+        self._secret = None
+        return client_id, self.client_secret_jwt()
+
+    def client_secret_jwt(self) -> str:
+        """The current client secret JWT, renewed when half its lifetime has passed."""
+        if self._signing is None:
+            raise ConfigurationError(f"the {self.id} provider has a fixed client secret")
+        now = int(self.clock().timestamp())
+        with self._lock:
+            if self._secret is None or now >= self._secret[1]:
+                team_id, key_id, client_id, key = self._signing
+                secret = apple_client_secret(
+                    team_id=team_id,
+                    key_id=key_id,
+                    client_id=client_id,
+                    private_key=key,
+                    issued_at=now,
+                    lifetime=self.secret_lifetime,
+                )
+                self._secret = (secret, now + int(self.secret_lifetime.total_seconds()) // 2)
+            return self._secret[0]
+
+    def client(self) -> Any:
+        """The Authlib client, with a client secret that has not expired."""
+        client = super().client()
+        if self._signing is not None:
+            client.client_secret = self.client_secret_jwt()
+        return client
+
+    def settings(self) -> dict[str, Any]:
+        """For ``flask auth providers``: never the key, never a live secret."""
+        data = super().settings()
+        if self._signing is not None:
+            team_id, key_id, _, _ = self._signing
+            data["client_secret"] = f"(an ES256 JWT made with key {key_id}, renewed)"
+            data["team_id"] = team_id
+            data["key_id"] = key_id
+        return data
+
+    # The profile ---------------------------------------------------------------------------
+    def fetch_userinfo(self, token: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The ID token's claims, with the name Apple posts on a first sign-in."""
+        claims = token.get("userinfo")
+        if not isinstance(claims, Mapping) or not claims.get("sub"):
+            raise OAuthCallbackError(f"{self.id}: no valid ID token in the token response")
+        merged = dict(claims)
+        name = apple_user_name(request.values.get("user"))
+        if name and not text_or_none(merged.get("name")):
+            merged["name"] = name
+        return merged

@@ -1,0 +1,207 @@
+"""Microsoft Entra ID (formerly Azure AD): work, school and personal Microsoft accounts
+(OpenID Connect, the v2.0 endpoints).
+
+Registration: Microsoft Entra admin center > App registrations > New registration,
+https://entra.microsoft.com (docs:
+https://learn.microsoft.com/entra/identity-platform/quickstart-register-app), platform "Web",
+redirect URI ``{AUTH_URL}/auth/callback/microsoft-entra-id``; create a client secret under
+"Certificates & secrets". Config keys: ``AUTH_MICROSOFT_ENTRA_ID_CLIENT_ID`` /
+``AUTH_MICROSOFT_ENTRA_ID_CLIENT_SECRET``.
+
+``tenant``: who may sign in, matching the registration's "Supported account types":
+``"common"`` (any work/school account and personal Microsoft accounts, the default),
+``"organizations"`` (work/school only), ``"consumers"`` (personal only), or one tenant, by its
+id (a GUID) or a domain of it (``"contoso.onmicrosoft.com"``). ``authority`` is
+``https://login.microsoftonline.com``; national clouds have their own
+(``https://login.microsoftonline.us``, ...).
+
+Issuer: ``{authority}/{tenant}/v2.0``. For the multi-tenant values the discovery document's
+``issuer`` is the template ``{authority}/{tenantid}/v2.0`` and every ID token's ``iss`` is the
+*person's* tenant, so the generic issuer checks cannot work. This preset checks, as Microsoft
+documents (https://learn.microsoft.com/entra/identity-platform/access-tokens#validate-the-issuer):
+
+- discovery: the document's ``issuer`` is ``{authority}/{tenantid}/v2.0`` for ``common`` and
+  ``organizations``, ``{authority}/<the tenant's GUID>/v2.0`` otherwise (the personal-account
+  tenant's for ``consumers``, this one for a GUID ``tenant``, any for a domain);
+- the ID token: its ``tid`` claim is a GUID, and its ``iss`` is the discovery ``issuer`` with
+  ``{tenantid}`` replaced by that ``tid``. Beyond that, ``organizations`` refuses the
+  personal-account tenant and ``consumers`` accepts only it;
+- the RFC 9207 ``iss`` response parameter, when sent: the same form.
+
+Scopes: ``openid profile email``.
+
+Profile, from the ID token's claims only (the Graph userinfo endpoint adds nothing that the
+ID token lacks; its ``picture`` is a Graph URL that needs the access token, so ``image`` stays
+empty; https://learn.microsoft.com/entra/identity-platform/id-token-claims-reference):
+
+- ``id``: ``sub`` (pairwise: one value per person *and app*, as Auth.js uses; ``oid`` + ``tid``
+  is the person's directory id, in the raw claims);
+- ``email``: ``email``, else ``preferred_username`` when it is an address;
+- ``email_verified``: False, unless the ID token asserts the ``email`` claim's domain
+  (``xms_edov`` true, an optional claim to add in "Token configuration") or carries
+  ``email_verified`` true. Entra's ``email`` is an attribute a tenant administrator can set to
+  anything: it is not proof of owning the address;
+- ``name``: ``name``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ...core.errors import OAuthCallbackError, OAuthSignin
+from ..oauth import OIDC, Profile, ProfileMapper, text_or_none
+
+if TYPE_CHECKING:
+    pass
+
+__all__ = ["CONSUMERS_TENANT", "MicrosoftEntraID", "entra_profile"]
+
+#: The tenant of personal Microsoft accounts.
+CONSUMERS_TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad"
+MULTI_TENANT = frozenset({"common", "organizations", "consumers"})
+_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_PLACEHOLDER = "{tenantid}"
+
+
+def _is_guid(value: object) -> bool:
+    return isinstance(value, str) and _GUID.fullmatch(value) is not None
+
+
+def _true(value: object) -> bool:
+    return value is True or value == "true"
+
+
+def entra_profile(claims: Mapping[str, Any], token: Mapping[str, Any]) -> Profile:
+    """Map Entra ID token claims (see the module documentation)."""
+    sub = text_or_none(claims.get("sub"))
+    if sub is None:
+        raise OAuthCallbackError("microsoft-entra-id: the ID token has no sub")
+    email = text_or_none(claims.get("email"))
+    verified = email is not None and (
+        _true(claims.get("xms_edov")) or _true(claims.get("email_verified"))
+    )
+    if email is None:
+        username = text_or_none(claims.get("preferred_username"))
+        email = username if username is not None and "@" in username else None
+    return Profile(
+        id=sub,
+        email=email,
+        email_verified=verified,
+        name=text_or_none(claims.get("name")),
+        image=None,
+    )
+
+
+class MicrosoftEntraID(OIDC):
+    """Sign in with Microsoft Entra ID. See the module documentation for the issuer checks."""
+
+    def __init__(
+        self,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        *,
+        tenant: str = "common",
+        id: str = "microsoft-entra-id",
+        name: str = "Microsoft",
+        scope: str = "openid profile email",
+        allow_dangerous_email_account_linking: bool = False,
+        profile: ProfileMapper | None = None,
+        authority: str = "https://login.microsoftonline.com",
+        prompt: str | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        tenant = tenant.strip().lower()
+        if not tenant or "/" in tenant:
+            raise ValueError(f"an Entra tenant is a GUID, a domain or common: {tenant!r}")
+        self.tenant = tenant
+        self.authority = authority.rstrip("/")
+        super().__init__(
+            id,
+            issuer=f"{self.authority}/{tenant}/v2.0",
+            client_id=client_id,
+            client_secret=client_secret,
+            name=name,
+            scope=scope,
+            allow_dangerous_email_account_linking=allow_dangerous_email_account_linking,
+            profile=profile or entra_profile,
+            authorize_params={"prompt": prompt} if prompt else None,
+            timeout=timeout,
+        )
+
+    # The issuer checks -----------------------------------------------------------------
+    def discovered_issuer(self, metadata: Mapping[str, Any]) -> str:
+        """The discovery document's ``issuer``, checked to be of this authority and tenant."""
+        issuer = str(metadata.get("issuer", ""))
+        prefix, suffix = f"{self.authority}/", "/v2.0"
+        middle = (
+            issuer[len(prefix) : -len(suffix)]
+            if issuer.startswith(prefix) and issuer.endswith(suffix)
+            else None
+        )
+        if self.tenant in ("common", "organizations"):
+            ok = middle == _PLACEHOLDER
+        elif self.tenant == "consumers":
+            ok = middle == CONSUMERS_TENANT
+        elif _is_guid(self.tenant):
+            ok = middle == self.tenant
+        else:  # a domain: discovery names that tenant's GUID
+            ok = _is_guid(middle)
+        if not ok:
+            raise OAuthSignin(f"{self.id}: the discovery document names another issuer")
+        return issuer
+
+    def tenant_allowed(self, tid: str) -> bool:
+        """Whether a person of tenant ``tid`` may sign in under this ``tenant`` setting."""
+        if self.tenant == "organizations":
+            return tid != CONSUMERS_TENANT
+        if self.tenant == "consumers":
+            return tid == CONSUMERS_TENANT
+        return True
+
+    def issuer_for(self, template: str, tid: object) -> str | None:
+        """The issuer a token of tenant ``tid`` must name, or None when ``tid`` is refused."""
+        if not _is_guid(tid) or not self.tenant_allowed(str(tid)):
+            return None
+        return template.replace(_PLACEHOLDER, str(tid))
+
+    def check_discovery(self, metadata: Mapping[str, Any]) -> None:
+        """The discovery document's issuer: a template for multi-tenant authorities."""
+        self.discovered_issuer(metadata)
+
+    def check_issuer(self, iss: str | None) -> None:
+        """RFC 9207: when sent, ``iss`` is of the form of the discovered issuer."""
+        metadata = self.metadata()
+        if iss is None:
+            if metadata.get("authorization_response_iss_parameter_supported") is True:
+                raise OAuthCallbackError(f"{self.id}: the callback lacks the promised iss")
+            return
+        template = self.discovered_issuer(metadata)
+        head, _, tail = template.partition(_PLACEHOLDER)
+        tid = iss[len(head) : len(iss) - len(tail)] if _PLACEHOLDER in template else None
+        expected = self.issuer_for(template, tid) if tid is not None else template
+        if iss != expected:
+            raise OAuthCallbackError(f"{self.id}: the callback's iss is another issuer")
+
+    def token_params(self) -> dict[str, Any]:
+        """The ID token's ``iss`` must be the discovered issuer for its own ``tid``."""
+        template = self.discovered_issuer(self.metadata())
+
+        def valid_iss(claims: Mapping[str, Any], value: object) -> bool:
+            return value == self.issuer_for(template, claims.get("tid"))
+
+        return {
+            "claims_options": {
+                "iss": {"essential": True, "validate": valid_iss},
+                "tid": {"essential": True},
+                "sub": {"essential": True},
+            }
+        }
+
+    def fetch_userinfo(self, token: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The ID token's claims (validated by Authlib with :meth:`token_params`)."""
+        claims = token.get("userinfo")
+        if not isinstance(claims, Mapping) or not claims.get("sub"):
+            raise OAuthCallbackError(f"{self.id}: no valid ID token in the token response")
+        return dict(claims)

@@ -1,0 +1,504 @@
+"""Rate limits on sign-in emails and on redemptions (flask_authadapter.ratelimit).
+
+Each behaviour runs on the default ``memory://`` storage and on a real Redis (the
+``redis_server`` fixture), the storage an app running on several machines shares. Through
+the app, ``AUTH_RATELIMIT_STORAGE_URI=redis://...`` makes two app instances count together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from limits.storage import MemoryStorage, RedisStorage
+
+from flask_authadapter.adapters.memory import MemoryAdapter
+from flask_authadapter.core.errors import ConfigurationError, RateLimited
+from flask_authadapter.extension import auth_state
+from flask_authadapter.providers.email import Email, SignInEmail
+from flask_authadapter.ratelimit import RateLimits
+from tests.apps import csrf_from, make_app
+from tests.servers import RedisServer
+
+ADA = "ada@example.com"
+BOB = "bob@example.com"
+EVE = "eve@example.com"
+IP1, IP2, IP3 = "203.0.113.1", "203.0.113.2", "2001:db8::3"
+WINDOW = 900  # seconds a wrong-code count lives (the Email provider's max_age)
+
+
+@pytest.fixture(params=["memory", "redis"])
+def storage_uri(request: pytest.FixtureRequest) -> str:
+    """Each storage in turn: memory://, then the session's Redis (emptied for the test)."""
+    if request.param == "memory":
+        return "memory://"
+    server: RedisServer = request.getfixturevalue("redis_server")
+    server.flush()
+    return server.url
+
+
+@pytest.fixture
+def redis_uri(redis_server: RedisServer) -> str:
+    """The session's Redis, emptied for the test."""
+    redis_server.flush()
+    return redis_server.url
+
+
+def _limits(uri: str, **options: Any) -> RateLimits:
+    options.setdefault("send_per_email", "3 per hour")
+    options.setdefault("send_per_ip", "100 per hour")
+    options.setdefault("verify_per_ip", "100 per hour")
+    return RateLimits(uri, **options)
+
+
+def _refused(call: Callable[[], None]) -> bool:
+    try:
+        call()
+    except RateLimited:
+        return True
+    return False
+
+
+# Construction ---------------------------------------------------------------------------------
+
+
+def test_defaults() -> None:
+    limits = RateLimits()
+    assert isinstance(limits.storage, MemoryStorage)
+    assert limits.enabled is True
+    assert limits.code_attempts == 5
+    assert {name: "; ".join(map(str, items)) for name, items in limits.rules.items()} == {
+        "send_per_email": "3 per 10 minute",
+        "send_per_ip": "20 per 1 hour",
+        "verify_per_ip": "30 per 10 minute",
+    }
+
+
+def test_a_redis_uri_gives_a_redis_storage(redis_uri: str) -> None:
+    assert isinstance(RateLimits(redis_uri).storage, RedisStorage)
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "",
+        "memory",
+        "nosuch://",
+        "http://example.com",
+        "redis:/",
+        "redis://127.0.0.1:notaport",
+        "redis://127.0.0.1:6379/0?socket_timeout=soon",
+    ],
+)
+def test_a_bad_storage_uri_is_a_configuration_error(uri: str) -> None:
+    with pytest.raises(ConfigurationError, match="AUTH_RATELIMIT_STORAGE_URI"):
+        RateLimits(uri)
+
+
+def test_an_asynchronous_storage_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError, match="synchronous"):
+        RateLimits("async+memory://")
+
+
+def test_a_bad_storage_uri_error_does_not_show_its_password() -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        RateLimits("reddis://:hunter2-secret@cache.internal:6379/0")
+    assert "hunter2-secret" not in str(raised.value)
+
+
+@pytest.mark.parametrize("option", ["send_per_email", "send_per_ip", "verify_per_ip"])
+@pytest.mark.parametrize(
+    "text", ["", "lots", "3 per fortnight", "-1 per minute", "three per minute", None]
+)
+def test_a_bad_limit_is_a_configuration_error(option: str, text: object) -> None:
+    with pytest.raises(ConfigurationError, match=option):
+        RateLimits(**{option: text})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("attempts", [0, -1])
+def test_code_attempts_below_one_is_a_configuration_error(attempts: int) -> None:
+    with pytest.raises(ConfigurationError, match="AUTH_CODE_MAX_ATTEMPTS"):
+        RateLimits(code_attempts=attempts)
+
+
+def test_several_limits_in_one_setting_are_all_enforced_or_refused() -> None:
+    try:
+        limits = _limits("memory://", send_per_email="5 per hour; 1 per day")
+    except ConfigurationError:
+        return  # refusing the notation is fine too
+    limits.sending(ADA, IP1)
+    with pytest.raises(RateLimited):
+        limits.sending(ADA, IP2)
+
+
+# sending ---------------------------------------------------------------------------------------
+
+
+def test_sending_allows_n_per_address_then_refuses(storage_uri: str) -> None:
+    limits = _limits(storage_uri, send_per_email="3 per hour")
+    for ip in (IP1, IP2, IP3):
+        limits.sending(ADA, ip)
+    with pytest.raises(RateLimited, match="send_per_email") as raised:
+        limits.sending(ADA, "198.51.100.9")
+    assert raised.value.code == "RateLimited"
+    assert raised.value.status == 429
+    # Other addresses are not affected, from the same IPs.
+    limits.sending(BOB, IP1)
+
+
+def test_sending_allows_n_per_ip_then_refuses(storage_uri: str) -> None:
+    limits = _limits(storage_uri, send_per_ip="2 per hour")
+    limits.sending(ADA, IP1)
+    limits.sending(BOB, IP1)
+    with pytest.raises(RateLimited, match="send_per_ip"):
+        limits.sending(EVE, IP1)
+    # Another IP is not affected, for the same addresses.
+    limits.sending(EVE, IP2)
+    limits.sending(ADA, IP2)
+
+
+def test_an_attempt_refused_per_ip_does_not_count_for_the_address(storage_uri: str) -> None:
+    limits = _limits(storage_uri, send_per_email="2 per hour", send_per_ip="2 per hour")
+    limits.sending(ADA, IP1)
+    limits.sending(BOB, IP1)  # IP1 is full now
+    for _ in range(3):
+        with pytest.raises(RateLimited, match="send_per_ip"):
+            limits.sending(EVE, IP1)
+    # Eve has used none of her 2: the refusals above did not count against her.
+    limits.sending(EVE, IP2)
+    limits.sending(EVE, IP3)
+    with pytest.raises(RateLimited, match="send_per_email"):
+        limits.sending(EVE, "198.51.100.9")
+
+
+def test_an_attempt_refused_per_address_does_not_count_for_the_ip(storage_uri: str) -> None:
+    limits = _limits(storage_uri, send_per_email="1 per hour", send_per_ip="2 per hour")
+    limits.sending(ADA, IP1)  # Ada is full now; IP1 has 1 of 2
+    for _ in range(3):
+        with pytest.raises(RateLimited, match="send_per_email"):
+            limits.sending(ADA, IP1)
+    # IP1 still has 1 left: the refusals above did not count against it.
+    limits.sending(BOB, IP1)
+    with pytest.raises(RateLimited, match="send_per_ip"):
+        limits.sending(EVE, IP1)
+
+
+class _Interleaving:
+    """Wraps a limiter: the first ``hit`` runs ``hook`` first, as a request running at the
+    same moment would, between this request's ``test`` and its ``hit``."""
+
+    def __init__(self, limiter: Any, hook: Callable[[], None]) -> None:
+        self.limiter = limiter
+        self.hook: Callable[[], None] | None = hook
+
+    def test(self, *args: Any, **kwargs: Any) -> bool:
+        return bool(self.limiter.test(*args, **kwargs))
+
+    def __getattr__(self, name: str) -> Any:  # get_window_stats and the rest: the limiter's
+        return getattr(self.limiter, name)
+
+    def hit(self, *args: Any, **kwargs: Any) -> bool:
+        hook, self.hook = self.hook, None
+        if hook is not None:
+            hook()
+        return bool(self.limiter.hit(*args, **kwargs))
+
+
+def test_concurrent_sendings_cannot_pass_the_limit_together(storage_uri: str) -> None:
+    limits = _limits(storage_uri, send_per_email="2 per hour")
+    limits.sending(ADA, IP1)
+    sent_meanwhile: list[str] = []
+
+    def meanwhile() -> None:
+        limits.sending(ADA, IP2)
+        sent_meanwhile.append(IP2)
+
+    limits.limiter = _Interleaving(limits.limiter, meanwhile)  # type: ignore[assignment]
+    with pytest.raises(RateLimited):
+        limits.sending(ADA, IP3)
+    assert sent_meanwhile == [IP2]
+
+
+# verifying ---------------------------------------------------------------------------------------
+
+
+def test_verifying_allows_n_per_ip_then_refuses(storage_uri: str) -> None:
+    limits = _limits(storage_uri, verify_per_ip="3 per hour")
+    for _ in range(3):
+        limits.verifying(IP1)
+    with pytest.raises(RateLimited, match="verify_per_ip"):
+        limits.verifying(IP1)
+    limits.verifying(IP2)
+    # Redemptions and sendings are counted apart.
+    limits.sending(ADA, IP1)
+
+
+def test_sending_does_not_use_up_verifying(storage_uri: str) -> None:
+    limits = _limits(storage_uri, send_per_ip="2 per hour", verify_per_ip="2 per hour")
+    limits.sending(ADA, IP1)
+    limits.sending(BOB, IP1)
+    limits.verifying(IP1)
+    limits.verifying(IP1)
+    assert _refused(lambda: limits.verifying(IP1))
+
+
+# wrong codes -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("attempts", [1, 3, 5])
+def test_wrong_code_is_true_at_the_configured_count(storage_uri: str, attempts: int) -> None:
+    limits = _limits(storage_uri, code_attempts=attempts)
+    answers = [limits.wrong_code(ADA, WINDOW) for _ in range(attempts + 2)]
+    assert answers == [False] * (attempts - 1) + [True] * 3
+
+
+def test_wrong_codes_are_counted_per_address(storage_uri: str) -> None:
+    limits = _limits(storage_uri, code_attempts=2)
+    assert limits.wrong_code(ADA, WINDOW) is False
+    assert limits.wrong_code(BOB, WINDOW) is False
+    assert limits.wrong_code(ADA, WINDOW) is True
+    assert limits.wrong_code(EVE, WINDOW) is False
+
+
+def test_reset_codes_clears_the_count(storage_uri: str) -> None:
+    limits = _limits(storage_uri, code_attempts=3)
+    for _ in range(3):
+        limits.wrong_code(ADA, WINDOW)
+    limits.wrong_code(BOB, WINDOW)
+    limits.reset_codes(ADA)
+    assert [limits.wrong_code(ADA, WINDOW) for _ in range(3)] == [False, False, True]
+    limits.reset_codes(EVE)  # nothing counted: no error
+    # Bob's count was not reset with Ada's.
+    assert limits.wrong_code(BOB, WINDOW) is False
+    assert limits.wrong_code(BOB, WINDOW) is True
+
+
+def test_wrong_codes_are_counted_for_the_window_only(redis_uri: str) -> None:
+    # Redis shows the expiry without waiting for it.
+    limits = _limits(redis_uri)
+    limits.wrong_code(ADA, WINDOW)
+    limits.wrong_code(ADA, WINDOW)
+    storage = limits.storage
+    assert isinstance(storage, RedisStorage)
+    (key,) = [k for k in _keys(storage) if "code-fail" in k]
+    assert 0 < storage.get_connection().ttl(key) <= WINDOW
+
+
+# enabled=False ------------------------------------------------------------------------------------
+
+
+def test_disabled_never_refuses(storage_uri: str) -> None:
+    limits = _limits(
+        storage_uri,
+        send_per_email="1 per hour",
+        send_per_ip="1 per hour",
+        verify_per_ip="1 per hour",
+        enabled=False,
+    )
+    for _ in range(25):
+        limits.sending(ADA, IP1)
+        limits.verifying(IP1)
+
+
+def test_disabled_still_voids_a_sign_in_after_too_many_wrong_codes(storage_uri: str) -> None:
+    # Five wrong codes void a sign-in whatever the rate limits: a code is 8 characters, and
+    # unlimited guesses would make it guessable.
+    limits = _limits(storage_uri, code_attempts=2, enabled=False)
+    assert limits.wrong_code(ADA, WINDOW) is False
+    assert limits.wrong_code(ADA, WINDOW) is True
+
+
+def test_disabled_writes_nothing_to_redis(redis_uri: str) -> None:
+    limits = _limits(redis_uri, enabled=False)
+    limits.sending(ADA, IP1)
+    limits.verifying(IP1)
+    assert isinstance(limits.storage, RedisStorage)
+    assert _keys(limits.storage) == []
+
+
+# Shared between instances (Redis), or not (memory) ------------------------------------------------
+
+
+def test_two_instances_on_one_redis_count_together(redis_uri: str) -> None:
+    first = _limits(redis_uri, send_per_email="2 per hour", verify_per_ip="2 per hour")
+    second = _limits(redis_uri, send_per_email="2 per hour", verify_per_ip="2 per hour")
+    first.sending(ADA, IP1)
+    second.sending(ADA, IP2)
+    assert _refused(lambda: first.sending(ADA, IP3))
+    assert _refused(lambda: second.sending(ADA, IP3))
+    first.verifying(IP1)
+    second.verifying(IP1)
+    assert _refused(lambda: first.verifying(IP1))
+    # Wrong codes too: four on one machine and one on another make five.
+    first = _limits(redis_uri, code_attempts=5)
+    second = _limits(redis_uri, code_attempts=5)
+    assert [first.wrong_code(BOB, WINDOW) for _ in range(4)] == [False] * 4
+    assert second.wrong_code(BOB, WINDOW) is True
+    second.reset_codes(BOB)
+    assert first.wrong_code(BOB, WINDOW) is False
+
+
+def test_two_memory_instances_count_apart() -> None:
+    first = _limits("memory://", send_per_email="1 per hour", code_attempts=2)
+    second = _limits("memory://", send_per_email="1 per hour", code_attempts=2)
+    first.sending(ADA, IP1)
+    second.sending(ADA, IP1)
+    assert _refused(lambda: first.sending(ADA, IP1))
+    assert first.wrong_code(ADA, WINDOW) is False
+    assert second.wrong_code(ADA, WINDOW) is False
+
+
+# What Redis holds ---------------------------------------------------------------------------------
+
+
+def _keys(storage: RedisStorage) -> list[str]:
+    return sorted(key.decode() for key in storage.get_connection().scan_iter(count=1000))
+
+
+def _value(connection: Any, key: str) -> str:
+    """What Redis holds at ``key``, as text (the counters are lists and strings)."""
+    kind = connection.type(key).decode()
+    if kind == "list":
+        values = connection.lrange(key, 0, -1)
+    elif kind == "string":
+        values = [connection.get(key)]
+    else:
+        raise AssertionError(f"{key} is a {kind}: look at what it holds")
+    return " ".join(value.decode() for value in values)
+
+
+def test_redis_holds_no_address_or_ip_in_clear_and_every_key_expires(redis_uri: str) -> None:
+    limits = _limits(redis_uri)
+    emails = ["ada.king@example.com", "Zo\u00eb.Lovelace+tag@Example.co.uk", "o'brien@x.example"]
+    ips = [IP1, IP3]
+    for email in emails:
+        for ip in ips:
+            limits.sending(email, ip)
+        limits.wrong_code(email, WINDOW)
+    for ip in ips:
+        limits.verifying(ip)
+    storage = limits.storage
+    assert isinstance(storage, RedisStorage)
+    connection = storage.get_connection()
+    keys = _keys(storage)
+    assert keys
+    stored = "\n".join(f"{key} = {_value(connection, key)}" for key in keys).lower()
+    assert "@" not in stored
+    for clear in [*emails, *ips]:
+        for part in clear.lower().split("@"):  # the local part and the domain, each
+            assert part not in stored, part
+    assert "example" not in stored
+    assert "203.0.113" not in stored
+    for key in keys:
+        assert connection.ttl(key) > 0, f"{key} never expires"
+
+
+# Through the app --------------------------------------------------------------------------------
+
+
+def _app(uri: str, outbox: list[SignInEmail], **config: Any) -> Flask:
+    config.setdefault("AUTH_RATELIMIT_EMAIL", "2 per hour")
+    app, _ = make_app(
+        MemoryAdapter(),
+        providers=[Email(send=outbox.append)],
+        AUTH_URL="http://localhost",
+        AUTH_RATELIMIT_STORAGE_URI=uri,
+        **config,
+    )
+    return app
+
+
+def _request_link(client: FlaskClient, email: str) -> int:
+    token = csrf_from(client)
+    response = client.post("/auth/signin/email", data={"csrf_token": token, "email": email})
+    return response.status_code
+
+
+def test_the_app_builds_its_limits_on_redis(redis_uri: str) -> None:
+    app = _app(
+        redis_uri,
+        [],
+        AUTH_RATELIMIT_IP="7 per hour",
+        AUTH_RATELIMIT_VERIFY="8 per hour",
+        AUTH_CODE_MAX_ATTEMPTS=4,
+    )
+    with app.app_context():
+        limits = auth_state().limits
+    assert isinstance(limits.storage, RedisStorage)
+    assert {name: "; ".join(map(str, items)) for name, items in limits.rules.items()} == {
+        "send_per_email": "2 per 1 hour",
+        "send_per_ip": "7 per 1 hour",
+        "verify_per_ip": "8 per 1 hour",
+    }
+    assert limits.code_attempts == 4
+
+
+def test_two_app_instances_on_one_redis_share_the_limit(redis_uri: str) -> None:
+    outbox: list[SignInEmail] = []
+    first = _app(redis_uri, outbox).test_client()
+    second = _app(redis_uri, outbox).test_client()
+    assert _request_link(first, ADA) == 302
+    assert _request_link(second, ADA) == 302
+    assert _request_link(first, ADA) == 429
+    assert _request_link(second, ADA) == 429
+    assert [message.to for message in outbox] == [ADA, ADA]
+    # The address was typed in another case: it is the same address, and the same count.
+    assert _request_link(second, "ADA@Example.com") == 429
+    assert _request_link(second, BOB) == 302
+    assert len(outbox) == 3
+
+
+def test_two_app_instances_on_memory_count_apart() -> None:
+    outbox: list[SignInEmail] = []
+    first = _app("memory://", outbox, AUTH_RATELIMIT_EMAIL="1 per hour").test_client()
+    second = _app("memory://", outbox, AUTH_RATELIMIT_EMAIL="1 per hour").test_client()
+    assert _request_link(first, ADA) == 302
+    assert _request_link(first, ADA) == 429
+    assert _request_link(second, ADA) == 302
+    assert len(outbox) == 2
+
+
+def test_the_app_with_rate_limits_disabled_on_redis(redis_uri: str) -> None:
+    outbox: list[SignInEmail] = []
+    client = _app(
+        redis_uri, outbox, AUTH_RATELIMIT_EMAIL="1 per hour", AUTH_RATELIMIT_ENABLED="false"
+    ).test_client()
+    for _ in range(4):
+        assert _request_link(client, ADA) == 302
+    assert len(outbox) == 4
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("AUTH_RATELIMIT_STORAGE_URI", "nosuch://"),
+        ("AUTH_RATELIMIT_EMAIL", "3 per fortnight"),
+        ("AUTH_RATELIMIT_IP", "many"),
+        ("AUTH_RATELIMIT_VERIFY", ""),
+        ("AUTH_CODE_MAX_ATTEMPTS", 0),
+    ],
+)
+def test_bad_settings_stop_the_app_at_start_up(key: str, value: object) -> None:
+    config = {"AUTH_URL": "http://localhost", key: value}
+    with pytest.raises(ConfigurationError):
+        make_app(MemoryAdapter(), providers=[Email(send=lambda message: None)], **config)
+
+
+def test_redis_down_is_a_503_not_a_crash(unused_tcp_port: int) -> None:
+    outbox: list[SignInEmail] = []
+    app = _app(f"redis://127.0.0.1:{unused_tcp_port}/0", outbox, PROPAGATE_EXCEPTIONS=False)
+    assert _request_link(app.test_client(), ADA) == 503
+    assert outbox == []
+
+
+@pytest.fixture
+def unused_tcp_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
