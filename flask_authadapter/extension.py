@@ -55,7 +55,9 @@ __all__ = [
 logger = logging.getLogger("flask_authadapter")
 
 #: The blueprint's endpoints that always answer JSON, errors included.
-JSON_ENDPOINTS = frozenset({"auth.session_json", "auth.csrf_json", "auth.providers_json"})
+JSON_ENDPOINTS = frozenset(
+    {"auth.session_json", "auth.csrf_json", "auth.providers_json", "auth.accounts_json"}
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -15,16 +15,32 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from . import email_flow
+from .accounts import CannotUnlink, sign_in_methods, unlink
 from .actions import base_url, finish_oauth_sign_in, redirect_target
 from .core.errors import ConflictError, SignInError
+from .core.models import User
 from .core.tokens import new_token
-from .extension import AuthState, auth_state, current_session_or_none, current_user, sign_out
+from .extension import (
+    AuthState,
+    auth_state,
+    current_session_or_none,
+    current_user,
+    login_required,
+    sign_out,
+)
 from .providers.base import Provider, SignInFlow
 from .providers.email import Email
 from .web.cookies import delete_cookie, read_cookie, write_cookie
 from .web.csrf import CSRF_FIELD, check_csrf, csrf_token
 from .web.redirects import safe_redirect
-from .web.responses import ERROR_MESSAGES, error_response, known_code, no_store, status_of
+from .web.responses import (
+    ERROR_MESSAGES,
+    error_response,
+    known_code,
+    no_store,
+    status_of,
+    wants_json,
+)
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
@@ -273,6 +289,66 @@ def error_page() -> ResponseReturnValue:
         prefix=state.config.url_prefix,
     )
     return Response(body, status=status_of(code), mimetype="text/html")
+
+
+# Account management --------------------------------------------------------------------
+
+
+@blueprint.get("/accounts")
+@login_required
+def accounts_json() -> ResponseReturnValue:
+    """The signed-in user's ways to sign in: linked accounts (no tokens) and email."""
+    user = current_user
+    assert isinstance(user, User)
+    methods = sign_in_methods(user)
+    return jsonify(
+        accounts=[
+            {
+                "provider": a.provider,
+                "providerAccountId": a.provider_account_id,
+                "type": a.type,
+                "canUnlink": methods.count > 1,
+            }
+            for a in methods.accounts
+        ],
+        email=methods.email,
+    )
+
+
+@blueprint.post("/accounts/unlink")
+@login_required
+def unlink_account() -> ResponseReturnValue:
+    """Unlink one provider account of the signed-in user (never the last way to sign in)."""
+    state = auth_state()
+    check_csrf(request, state.config)
+    user = current_user
+    assert isinstance(user, User)
+    provider = request.form.get("provider", "")
+    account_id = request.form.get("provider_account_id", "")
+    try:
+        unlink(user, provider, account_id)
+    except CannotUnlink as refusal:
+        logger.info("unlinking refused: %s", refusal)
+        message = (
+            "This account cannot be unlinked: it is not linked to you, or it is your last "
+            "way to sign in. Link another way first."
+        )
+        if wants_json(request):
+            response = jsonify(error="CannotUnlink", message=message)
+        else:
+            body = render_template(
+                "auth/error.html",
+                code="CannotUnlink",
+                title="Cannot unlink this account",
+                message=message,
+                site_name=state.config.site_name,
+            )
+            response = Response(body, mimetype="text/html")
+        response.status_code = 409
+        return response
+    if wants_json(request):
+        return jsonify(unlinked={"provider": provider, "providerAccountId": account_id})
+    return redirect(redirect_target(state, request.form.get("callback_url")))
 
 
 # JSON, as Auth.js's REST API -----------------------------------------------------------

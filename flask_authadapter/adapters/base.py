@@ -79,6 +79,11 @@ class Adapter(Protocol):
         """Change fields of a provider account (fresh tokens); ``None`` when it is gone."""
         ...
 
+    def list_accounts(self, user_id: str) -> list[Account]:
+        """Every provider account of a user, by provider then account id. Optional: only
+        the account page and the unlink helpers need it."""
+        ...
+
     # Sessions ------------------------------------------------------------------------
     def create_session(self, session: Session) -> Session:
         """Store a new session."""
@@ -151,6 +156,8 @@ FEATURE_METHODS: dict[str, tuple[str, ...]] = {
         "delete_verification_tokens",
     ),
     "maintenance": ("delete_expired",),
+    # Optional: listing a user's accounts, for the account page and unlinking.
+    "account_listing": ("list_accounts",),
 }
 
 

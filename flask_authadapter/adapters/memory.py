@@ -203,6 +203,13 @@ class MemoryAdapter:
             self._accounts[account_key] = updated
             return _copy(updated)
 
+    def list_accounts(self, user_id: str) -> list[Account]:
+        """A user's provider accounts, by provider then account id."""
+        user_id = str(user_id)
+        with self._lock:
+            found = [_copy(a) for a in self._accounts.values() if a.user_id == user_id]
+        return sorted(found, key=lambda a: (a.provider, a.provider_account_id))
+
     # Sessions -----------------------------------------------------------------------
     @staticmethod
     def _clean_session(session: Session) -> Session:

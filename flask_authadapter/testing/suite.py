@@ -363,6 +363,17 @@ class AdapterSuite:
         stored = raw.account("github", account.provider_account_id)
         assert stored is not None and stored["access_token"] == "fresh-access"
 
+    def test_list_accounts(self, adapter: Adapter) -> None:
+        user, other = self.make_user(adapter), self.make_user(adapter)
+        assert user.id is not None
+        assert other.id is not None
+        gitlab = self.make_account(adapter, user, "gitlab")
+        github = self.make_account(adapter, user, "github")
+        self.make_account(adapter, other, "github")
+        listed = adapter.list_accounts(user.id)
+        assert listed == [github, gitlab]
+        assert adapter.list_accounts("4242424242") == []
+
     def test_update_unknown_account_returns_none(self, adapter: Adapter) -> None:
         assert adapter.update_account("github", "no-such-account", access_token="x") is None
 
@@ -739,6 +750,7 @@ class AdapterSuite:
             assert adapter.update_account("github", value, access_token="x") is None
             assert adapter.use_verification_token(value, value) is None
             assert adapter.list_sessions(value) == []
+            assert adapter.list_accounts(value) == []
             assert adapter.delete_sessions(value) == 0
             assert adapter.delete_verification_tokens(value) == 0
             adapter.delete_session(value)

@@ -448,6 +448,18 @@ class SQLAlchemyAdapter:
         with self._connect("update_account", write=True) as conn:
             return self._update(conn, self.accounts, where, values)
 
+    def list_accounts(self, user_id: str) -> list[Account]:
+        """A user's provider accounts, by provider then account id."""
+        accounts = self.accounts
+        try:
+            where = self._where(accounts, user_id=user_id)
+        except InvalidValue:
+            return []
+        order = [accounts.column("provider"), accounts.column("provider_account_id")]
+        with self._connect("list_accounts") as conn:
+            rows = conn.execute(select(*accounts.select_columns).where(where).order_by(*order))
+            return [accounts.from_row(row) for row in rows]
+
     # Sessions --------------------------------------------------------------------------
     def create_session(self, session: Session) -> Session:
         """Store a new session of an existing user."""
