@@ -1,4 +1,6 @@
-"""A signed-in user's sign-in methods: which accounts are linked, and unlinking one.
+"""A signed-in user's sign-in methods and sessions, for the account page.
+
+Which accounts are linked, and unlinking one; which sessions are live, and ending them.
 
 For an app's own account page (or the blueprint's JSON), with the rule that keeps people
 from locking themselves out: the last way to sign in cannot be unlinked. An email counts as
@@ -7,14 +9,27 @@ a way to sign in while an Email provider is configured and the user has an addre
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
+from datetime import datetime
 
 from .adapters.base import missing_methods
 from .core.errors import AuthAdapterError, ConfigurationError
 from .core.models import Account, User
+from .core.sessions import ActiveSession
+from .core.tokens import hash_session_token, sign
 from .extension import AuthState, auth_state
 
-__all__ = ["CannotUnlink", "SignInMethods", "sign_in_methods", "unlink"]
+__all__ = [
+    "CannotUnlink",
+    "SessionView",
+    "SignInMethods",
+    "active_sessions",
+    "end_other_sessions",
+    "end_session",
+    "sign_in_methods",
+    "unlink",
+]
 
 
 class CannotUnlink(AuthAdapterError):
@@ -70,3 +85,75 @@ def unlink(user: User, provider: str, provider_account_id: str) -> None:
     if methods.count <= 1:
         raise CannotUnlink("it is the last way to sign in")
     state.adapter.unlink_account(provider, provider_account_id)
+
+
+# Sessions ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """One of a user's sessions as the account page shows it.
+
+    ``handle`` names it in forms: an HMAC of the stored key, so a page never shows even the
+    hash of a cookie. ``last_extended`` is when its expiry was last moved.
+    """
+
+    handle: str
+    created_at: datetime | None
+    last_extended: datetime
+    expires: datetime
+    user_agent: str | None
+    current: bool
+
+
+def _handle(state: AuthState, stored_key: str) -> str:
+    return sign(state.config.secret, stored_key, purpose="session-handle")[:24]
+
+
+def active_sessions(user: User, current: ActiveSession | None) -> list[SessionView]:
+    """``user``'s live sessions, oldest first, the current one marked."""
+    state = auth_state()
+    assert user.id is not None
+    now = state.clock()
+    current_key = hash_session_token(current.token) if current is not None else None
+    max_age = state.config.session_policy.max_age
+    views = []
+    for session in state.adapter.list_sessions(user.id):
+        if session.expires <= now:
+            continue
+        agent = session.extra.get("user_agent")
+        views.append(
+            SessionView(
+                handle=_handle(state, session.session_token),
+                created_at=session.created_at,
+                last_extended=session.expires - max_age,
+                expires=session.expires,
+                user_agent=agent if isinstance(agent, str) else None,
+                current=session.session_token == current_key,
+            )
+        )
+    return views
+
+
+def end_session(user: User, handle: str) -> bool:
+    """End the session of ``user`` named by ``handle``; False when there is none."""
+    state = auth_state()
+    assert user.id is not None
+    for session in state.adapter.list_sessions(user.id):
+        if hmac.compare_digest(_handle(state, session.session_token), handle):
+            state.adapter.delete_session(session.session_token)
+            return True
+    return False
+
+
+def end_other_sessions(user: User, current: ActiveSession) -> int:
+    """End every session of ``user`` but ``current``; returns how many."""
+    state = auth_state()
+    assert user.id is not None
+    keep = hash_session_token(current.token)
+    ended = 0
+    for session in state.adapter.list_sessions(user.id):
+        if session.session_token != keep:
+            state.adapter.delete_session(session.session_token)
+            ended += 1
+    return ended

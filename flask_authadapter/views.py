@@ -7,6 +7,7 @@ target is same-origin.
 from __future__ import annotations
 
 import contextlib
+import hmac
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,14 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from . import email_flow
-from .accounts import CannotUnlink, sign_in_methods, unlink
+from .accounts import (
+    CannotUnlink,
+    active_sessions,
+    end_other_sessions,
+    end_session,
+    sign_in_methods,
+    unlink,
+)
 from .actions import base_url, finish_oauth_sign_in, redirect_target
 from .core.errors import ConflictError, SignInError
 from .core.models import User
@@ -333,6 +341,7 @@ def unlink_account() -> ResponseReturnValue:
             "This account cannot be unlinked: it is not linked to you, or it is your last "
             "way to sign in. Link another way first."
         )
+        response: Response
         if wants_json(request):
             response = jsonify(error="CannotUnlink", message=message)
         else:
@@ -349,6 +358,57 @@ def unlink_account() -> ResponseReturnValue:
     if wants_json(request):
         return jsonify(unlinked={"provider": provider, "providerAccountId": account_id})
     return redirect(redirect_target(state, request.form.get("callback_url")))
+
+
+@blueprint.get("/account")
+@login_required
+def account_page() -> ResponseReturnValue:
+    """The signed-in user's account: email, linked accounts, active sessions."""
+    state = auth_state()
+    active = current_session_or_none()
+    assert active is not None
+    user = active.user
+    methods = sign_in_methods(user)
+    linked = {a.provider for a in methods.accounts}
+    return _page(
+        "auth/account.html",
+        state,
+        user=user,
+        methods=methods,
+        sessions=active_sessions(user, active),
+        providers=state.providers,
+        linkable=[p for p in state.providers.values() if p.type != "email" and p.id not in linked],
+        notice=request.args.get("done"),
+    )
+
+
+@blueprint.post("/account/sessions/end")
+@login_required
+def end_session_view() -> ResponseReturnValue:
+    """End one of the signed-in user's sessions (this one: that is signing out)."""
+    state = auth_state()
+    check_csrf(request, state.config)
+    active = current_session_or_none()
+    assert active is not None
+    handle = request.form.get("session", "")
+    current = next((s for s in active_sessions(active.user, active) if s.current), None)
+    if current is not None and hmac.compare_digest(current.handle, handle):
+        sign_out()
+        return redirect(url_for("auth.signin_page"))
+    end_session(active.user, handle)
+    return redirect(url_for("auth.account_page", done="session-ended"))
+
+
+@blueprint.post("/account/sessions/end-others")
+@login_required
+def end_other_sessions_view() -> ResponseReturnValue:
+    """Sign out every other session of the signed-in user."""
+    state = auth_state()
+    check_csrf(request, state.config)
+    active = current_session_or_none()
+    assert active is not None
+    end_other_sessions(active.user, active)
+    return redirect(url_for("auth.account_page", done="others-ended"))
 
 
 # JSON, as Auth.js's REST API -----------------------------------------------------------

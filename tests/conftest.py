@@ -198,3 +198,38 @@ def redis_server() -> Iterator[servers.RedisServer]:
 # =========================================================================== #
 # End of: a real Redis server
 # =========================================================================== #
+
+
+# =========================================================================== #
+# A real OpenID provider (oidc-provider-mock; see tests/oidc.py)
+#
+# ``oidc_provider`` is one mock provider for the whole test session, started
+# on first use on a free port of localhost and stopped at the end.  It is a
+# ``tests.oidc.MockProvider``: ``issuer`` (http://localhost:<port>),
+# ``set_user(sub, **claims)``, ``approve(authorize_url, sub)`` /
+# ``deny(authorize_url)`` (the person at its authorization page, over real
+# HTTP), ``token_requests(code)`` (what the app sent to its token endpoint).
+# It accepts any client id and secret.  Users persist for the session: give
+# each test its own subs.  ``tests.oidc.run_mock_provider()`` starts a
+# dedicated one (for a test that stops it).
+# =========================================================================== #
+
+from typing import TYPE_CHECKING  # noqa: E402 - this section's own import
+
+if TYPE_CHECKING:
+    from tests.oidc import MockProvider
+
+
+@pytest.fixture(scope="session")
+def oidc_provider() -> Iterator[MockProvider]:
+    """The session's OpenID provider (``tests.oidc.MockProvider``)."""
+    # Imported here: only the sessions that use the provider load it (and Authlib's server).
+    from tests.oidc import run_mock_provider
+
+    with run_mock_provider() as provider:
+        yield provider
+
+
+# =========================================================================== #
+# End of: a real OpenID provider
+# =========================================================================== #

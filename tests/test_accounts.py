@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -124,3 +127,131 @@ def test_unlinking_needs_the_csrf_token(client: FlaskClient, adapter: MemoryAdap
     assert answer.status_code == 403
     assert adapter.get_account("other", "b-1") is not None
     assert MemoryRawStore(adapter).count("accounts") == 2
+
+
+# The account page ---------------------------------------------------------------------------
+
+_FORM = re.compile(r'<form method="post" action="([^"]+)">(.*?)</form>', re.S)
+_FIELD = re.compile(r'name="([^"]+)" value="([^"]*)"')
+
+
+def _forms(page: str) -> list[tuple[str, dict[str, str], str]]:
+    """(action, fields, button text) of each form on ``page``."""
+    found = []
+    for action, body in _FORM.findall(page):
+        fields = {name: html.unescape(value) for name, value in _FIELD.findall(body)}
+        button = re.search(r"<button[^>]*>(.*?)</button>", body, re.S)
+        found.append((action, fields, button.group(1).strip() if button else ""))
+    return found
+
+
+def _browser(app: Flask, agent: str) -> FlaskClient:
+    client = app.test_client()
+    client.environ_base["HTTP_USER_AGENT"] = agent
+    return client
+
+
+def test_the_account_page_needs_a_session(client: FlaskClient) -> None:
+    answer = client.get("/auth/account")
+    assert answer.status_code == 302
+    assert answer.location.startswith("/auth/signin?callback_url=")
+
+
+def test_the_account_page_shows_profile_accounts_and_sessions(adapter: MemoryAdapter) -> None:
+    app = _app(adapter)
+    laptop, phone = _browser(app, "Laptop Browser/1.0"), _browser(app, "Phone Browser/2.0")
+    dummy_sign_in(laptop, sub="a-1", email="ada@example.com")
+    dummy_sign_in(phone, sub="a-1", email="ada@example.com")
+    page = laptop.get("/auth/account").get_data(as_text=True)
+    assert "ada@example.com" in page
+    assert "Laptop Browser/1.0</strong> (this browser)" in page
+    assert "Phone Browser/2.0</strong>" in page
+    buttons = [button for _, _, button in _forms(page)]
+    assert "Link Other" in buttons  # the provider not linked yet
+    assert "Unlink Dummy" not in buttons  # the only way to sign in
+    assert "Sign out all other sessions" in buttons
+    # Sessions are named by a handle, never by their stored key.
+    for stored in MemoryRawStore(adapter)._a._sessions:
+        assert stored not in page
+
+
+def test_signing_out_another_session_from_the_account_page(adapter: MemoryAdapter) -> None:
+    app = _app(adapter)
+    laptop, phone = _browser(app, "Laptop/1"), _browser(app, "Phone/2")
+    dummy_sign_in(laptop, sub="a-1", email="ada@example.com")
+    dummy_sign_in(phone, sub="a-1", email="ada@example.com")
+    page = laptop.get("/auth/account").get_data(as_text=True)
+    end_phone = next(
+        fields
+        for action, fields, button in _forms(page)
+        if action == "/auth/account/sessions/end" and button == "Sign out this session"
+    )
+    answer = laptop.post("/auth/account/sessions/end", data=end_phone)
+    assert answer.status_code == 302
+    assert phone.get("/whoami").get_data(as_text=True) == "anonymous"
+    assert laptop.get("/whoami").get_data(as_text=True) == "ada@example.com"
+    assert MemoryRawStore(adapter).count("sessions") == 1
+
+
+def test_signing_out_all_other_sessions(adapter: MemoryAdapter) -> None:
+    app = _app(adapter)
+    browsers = [_browser(app, f"Browser/{n}") for n in range(3)]
+    for browser in browsers:
+        dummy_sign_in(browser, sub="a-1", email="ada@example.com")
+    token = csrf_from(browsers[0], "/auth/account")
+    answer = browsers[0].post("/auth/account/sessions/end-others", data={"csrf_token": token})
+    assert answer.status_code == 302
+    assert [b.get("/whoami").get_data(as_text=True) for b in browsers] == [
+        "ada@example.com",
+        "anonymous",
+        "anonymous",
+    ]
+
+
+def test_ending_this_browsers_session_signs_out(adapter: MemoryAdapter) -> None:
+    app = _app(adapter)
+    laptop = _browser(app, "Laptop/1")
+    dummy_sign_in(laptop, sub="a-1", email="ada@example.com")
+    page = laptop.get("/auth/account").get_data(as_text=True)
+    this_one = next(f for a, f, b in _forms(page) if a == "/auth/account/sessions/end")
+    answer = laptop.post("/auth/account/sessions/end", data=this_one)
+    assert answer.location == "/auth/signin"
+    assert laptop.get("/whoami").get_data(as_text=True) == "anonymous"
+    assert MemoryRawStore(adapter).count("sessions") == 0
+
+
+def test_another_users_session_handle_ends_nothing(adapter: MemoryAdapter) -> None:
+    app = _app(adapter)
+    ada, eve = _browser(app, "Ada/1"), _browser(app, "Eve/1")
+    dummy_sign_in(ada, sub="a-1", email="ada@example.com")
+    dummy_sign_in(eve, sub="e-1", email="eve@example.com")
+    adas_handle = next(
+        f["session"]
+        for a, f, b in _forms(ada.get("/auth/account").get_data(as_text=True))
+        if a == "/auth/account/sessions/end"
+    )
+    token = csrf_from(eve, "/auth/account")
+    eve.post("/auth/account/sessions/end", data={"csrf_token": token, "session": adas_handle})
+    assert ada.get("/whoami").get_data(as_text=True) == "ada@example.com"
+
+
+def test_session_changes_need_the_csrf_token(adapter: MemoryAdapter) -> None:
+    app = _app(adapter)
+    laptop, phone = _browser(app, "Laptop/1"), _browser(app, "Phone/2")
+    dummy_sign_in(laptop, sub="a-1", email="ada@example.com")
+    dummy_sign_in(phone, sub="a-1", email="ada@example.com")
+    assert laptop.post("/auth/account/sessions/end-others").status_code == 403
+    assert phone.get("/whoami").get_data(as_text=True) == "ada@example.com"
+
+
+def test_unlinking_and_linking_from_the_account_page(adapter: MemoryAdapter) -> None:
+    app = _app(adapter)
+    laptop = _browser(app, "Laptop/1")
+    _two_accounts(laptop)
+    page = laptop.get("/auth/account").get_data(as_text=True)
+    unlink_other = next(f for a, f, b in _forms(page) if b == "Unlink Other")
+    answer = laptop.post("/auth/accounts/unlink", data=unlink_other)
+    assert answer.location == "/auth/account"
+    assert adapter.get_account("other", "b-1") is None
+    page = laptop.get("/auth/account").get_data(as_text=True)
+    assert "Link Other" in [b for _, _, b in _forms(page)]

@@ -115,10 +115,10 @@ class Verifier:
                 break
         else:
             raise Verification(f"no usable {purpose} for this address (unknown, used or other)")
-        # The link and the code are one sign-in: using one uses up the other. If the other
-        # was already gone, both were used at once (or a newer sign-in replaced them): the
-        # sign-in must not succeed twice, so neither use counts.
-        if self.adapter.delete_verification_tokens(identifier) == 0:
-            raise Verification(f"the {purpose}'s sign-in was used by its partner at once")
+        # The link and the code are one sign-in: using one uses up the other. (Each is
+        # strictly single use. Were both redeemed at the very same instant, each would still
+        # prove the mailbox, and the owner would get two sessions: nothing anyone else gains.
+        # Refusing then would deny the owner instead, e.g. on a double-submitted code.)
+        self.adapter.delete_verification_tokens(identifier)
         if used.expires <= self.clock():
             raise Verification(f"the {purpose} has expired")

@@ -363,13 +363,17 @@ class OIDC(OAuth2):
         """Discovery: only the metadata URL."""
         return {"server_metadata_url": self.server_metadata_url}
 
-    def metadata(self) -> Mapping[str, Any]:
-        """The provider's discovery document (fetched once, then cached by Authlib)."""
+    def metadata(self, *, at_callback: bool = False) -> Mapping[str, Any]:
+        """The provider's discovery document (fetched once, then cached by Authlib).
+
+        Unreachable: OAuthSignin when starting, OAuthCallbackError at the callback (another
+        worker, or a restarted app, may fetch it for the first time there)."""
         try:
             data: Mapping[str, Any] = self.client().load_server_metadata()
         except Exception as exc:
             logger.error("%s: discovery failed: %s", self.id, type(exc).__name__)
-            raise OAuthSignin(f"{self.id}: the provider could not be reached") from None
+            error = OAuthCallbackError if at_callback else OAuthSignin
+            raise error(f"{self.id}: the provider could not be reached") from None
         return data
 
     def begin(self, flow: SignInFlow) -> Response:
@@ -384,7 +388,7 @@ class OIDC(OAuth2):
 
     def check_issuer(self, iss: str | None) -> None:
         """RFC 9207: ``iss`` must be this issuer when sent, and sent when promised."""
-        metadata = self.metadata()
+        metadata = self.metadata(at_callback=True)
         if iss is None:
             if metadata.get("authorization_response_iss_parameter_supported") is True:
                 raise OAuthCallbackError(f"{self.id}: the callback lacks the promised iss")
@@ -407,7 +411,7 @@ class OIDC(OAuth2):
         if not isinstance(claims, Mapping) or not claims.get("sub"):
             raise OAuthCallbackError(f"{self.id}: no valid ID token in the token response")
         merged = dict(claims)
-        endpoint = self.metadata().get("userinfo_endpoint")
+        endpoint = self.metadata(at_callback=True).get("userinfo_endpoint")
         if endpoint:
             info = self.get_json(str(endpoint), token)
             if not isinstance(info, Mapping) or info.get("sub") != claims.get("sub"):

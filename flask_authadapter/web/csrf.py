@@ -62,7 +62,10 @@ def check_csrf(request: Request, config: AuthConfig) -> None:
     if site in _CROSS_SITE:
         raise MissingCSRF(f"a POST from another site (Sec-Fetch-Site: {site})")
     origin = request.headers.get("Origin")
-    if origin is not None:
+    # "null" names no origin: browsers send it for pages whose Referrer-Policy is
+    # no-referrer (ours), and for sandboxed or opaque ones. Such a POST is refused above
+    # when it is cross-site (Sec-Fetch-Site), and needs the CSRF token below in any case.
+    if origin is not None and origin.strip().lower() != "null":
         expected = origin_of(config.url) if config.url else origin_of(request.host_url)
         if origin.strip().lower() != expected:
             raise MissingCSRF("a POST from another origin")

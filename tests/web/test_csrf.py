@@ -200,7 +200,8 @@ REFUSED: dict[str, Case] = {
     "cookie-signed-with-unknown-secret": _unknown_secret,
     "cookie-signed-for-another-purpose": _another_purpose,
     "origin-evil": _headers_case(Origin="https://evil.example"),
-    "origin-null": _headers_case(Origin="null"),
+    # An opaque origin from another site (a sandboxed frame): Sec-Fetch-Site gives it away.
+    "origin-null-cross-site": _headers_case(Origin="null", **{"Sec-Fetch-Site": "cross-site"}),
     "origin-other-port": _headers_case(Origin="http://localhost:8080"),
     "origin-other-scheme": _headers_case(Origin="https://localhost"),
     "sec-fetch-site-cross-site": _headers_case(**{"Sec-Fetch-Site": "cross-site"}),
@@ -225,6 +226,8 @@ ACCEPTED: dict[str, Case] = {
     "origin-same-site": _headers_case(Origin="http://localhost"),
     "sec-fetch-site-same-origin": _headers_case(**{"Sec-Fetch-Site": "same-origin"}),
     "sec-fetch-site-none": _headers_case(**{"Sec-Fetch-Site": "none"}),
+    # What Chromium sends from our own pages, whose Referrer-Policy is no-referrer.
+    "origin-null-same-origin": _headers_case(Origin="null", **{"Sec-Fetch-Site": "same-origin"}),
     "same-origin-both-headers": _headers_case(
         Origin="http://localhost", **{"Sec-Fetch-Site": "same-origin"}
     ),

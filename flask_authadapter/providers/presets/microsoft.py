@@ -172,7 +172,7 @@ class MicrosoftEntraID(OIDC):
 
     def check_issuer(self, iss: str | None) -> None:
         """RFC 9207: when sent, ``iss`` is of the form of the discovered issuer."""
-        metadata = self.metadata()
+        metadata = self.metadata(at_callback=True)
         if iss is None:
             if metadata.get("authorization_response_iss_parameter_supported") is True:
                 raise OAuthCallbackError(f"{self.id}: the callback lacks the promised iss")
@@ -186,7 +186,7 @@ class MicrosoftEntraID(OIDC):
 
     def token_params(self) -> dict[str, Any]:
         """The ID token's ``iss`` must be the discovered issuer for its own ``tid``."""
-        template = self.discovered_issuer(self.metadata())
+        template = self.discovered_issuer(self.metadata(at_callback=True))
 
         def valid_iss(claims: Mapping[str, Any], value: object) -> bool:
             return value == self.issuer_for(template, claims.get("tid"))
