@@ -246,13 +246,21 @@ class OAuth2(Provider):
         from authlib.integrations.base_client.errors import MismatchingStateError, OAuthError
 
         try:
-            token: dict[str, Any] = self.client().authorize_access_token(**self.token_params())
+            params = self.required_token_params(self.token_params())
+            token: dict[str, Any] = self.client().authorize_access_token(**params)
         except MismatchingStateError:
             raise OAuthCallbackError(f"{self.id}: unknown, used or foreign state") from None
         except OAuthError as exc:
             raise OAuthCallbackError(f"{self.id}: the provider refused: {exc.error}") from None
+        except OAuthCallbackError:
+            raise
         except Exception as exc:  # network, bad JSON, bad ID token (joserfc errors), ...
-            logger.warning("%s: the token exchange failed: %s", self.id, type(exc).__name__)
+            # joserfc's messages name the claim that failed ("invalid_claim: Invalid claim:
+            # 'iss'") and carry no token; other exceptions may quote a response: name only.
+            detail = str(exc) if type(exc).__module__.startswith("joserfc") else ""
+            logger.warning(
+                "%s: the token exchange failed: %s %s", self.id, type(exc).__name__, detail
+            )
             raise OAuthCallbackError(f"{self.id}: the token exchange failed") from None
         if not token.get("access_token"):
             raise OAuthCallbackError(f"{self.id}: the token response has no access_token")
@@ -261,6 +269,10 @@ class OAuth2(Provider):
     def token_params(self) -> dict[str, Any]:
         """Extra arguments for Authlib's ``authorize_access_token`` (ID-token checks)."""
         return {}
+
+    def required_token_params(self, params: dict[str, Any]) -> dict[str, Any]:
+        """``params`` with the checks no provider may leave out (none for plain OAuth 2)."""
+        return params
 
     def fetch_userinfo(self, token: Mapping[str, Any]) -> Mapping[str, Any]:
         """The provider's user document, from its userinfo endpoint."""
@@ -369,12 +381,23 @@ class OIDC(OAuth2):
         Unreachable: OAuthSignin when starting, OAuthCallbackError at the callback (another
         worker, or a restarted app, may fetch it for the first time there)."""
         try:
-            data: Mapping[str, Any] = self.client().load_server_metadata()
+            data: dict[str, Any] = self.client().load_server_metadata()
         except Exception as exc:
             logger.error("%s: discovery failed: %s", self.id, type(exc).__name__)
             error = OAuthCallbackError if at_callback else OAuthSignin
             raise error(f"{self.id}: the provider could not be reached") from None
+        # Authlib verifies ID tokens with the algorithms the document lists. An unsigned
+        # token ("none", OIDC Core 2) or one MAC'd with a shared secret is never accepted,
+        # whatever the document says (Authlib caches the document: fixed once).
+        listed = data.get("id_token_signing_alg_values_supported") or ["RS256"]
+        safe = [a for a in listed if isinstance(a, str) and a != "none" and a[:2] != "HS"]
+        if safe != listed:
+            data["id_token_signing_alg_values_supported"] = safe or ["RS256"]
         return data
+
+    def exact_issuer(self) -> str:
+        """The issuer exactly as the discovery document names it (a trailing slash kept)."""
+        return str(self.metadata(at_callback=True).get("issuer") or self.issuer)
 
     def begin(self, flow: SignInFlow) -> Response:
         """Check discovery first (an unreachable provider is OAuthSignin), then redirect."""
@@ -393,17 +416,20 @@ class OIDC(OAuth2):
             if metadata.get("authorization_response_iss_parameter_supported") is True:
                 raise OAuthCallbackError(f"{self.id}: the callback lacks the promised iss")
             return
-        if iss.rstrip("/") != self.issuer:
+        if iss != str(metadata.get("issuer") or self.issuer):  # RFC 9207 2.4: exact match
             raise OAuthCallbackError(f"{self.id}: the callback's iss is another issuer")
 
     def token_params(self) -> dict[str, Any]:
-        """The ID token's ``iss`` must be this issuer, and ``sub`` present."""
-        return {
-            "claims_options": {
-                "iss": {"essential": True, "values": [self.issuer]},
-                "sub": {"essential": True},
-            }
-        }
+        """The ID token's ``iss`` must be this issuer, exactly as discovered."""
+        return {"claims_options": {"iss": {"essential": True, "values": [self.exact_issuer()]}}}
+
+    def required_token_params(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Whatever a subclass asks for, the ID token must be for this client (``aud``,
+        OIDC Core 3.1.3.7 item 3) and name its subject (``sub``)."""
+        options = dict(params.get("claims_options") or {})
+        options["aud"] = {"essential": True, "values": [self.client().client_id]}
+        options["sub"] = {"essential": True}
+        return {**params, "claims_options": options}
 
     def fetch_userinfo(self, token: Mapping[str, Any]) -> Mapping[str, Any]:
         """The ID token's claims, completed by the userinfo endpoint (same ``sub`` only)."""
