@@ -11,10 +11,11 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,postgres,mysql,migrations]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,postgres,mysql,migrations,demo]"
 	touch $(STAMP)
 
-## demo: upgrade the example's database and serve it on http://127.0.0.1:5000
+## demo: the example on http://127.0.0.1:5000 (PORT=... to change), with a local mail sink
+##       and OpenID provider; upgrades its database first; Ctrl-C stops it all
 demo: $(STAMP)
 	$(BIN)/python -m example
 

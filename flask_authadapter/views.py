@@ -11,7 +11,16 @@ import hmac
 import logging
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
@@ -135,6 +144,20 @@ def _flow(
     )
 
 
+def _with_provider_forms(response: ResponseReturnValue, state: AuthState) -> Response:
+    """A page whose forms start provider sign-ins: browsers apply ``form-action`` to the
+    redirect that follows the POST, so the providers' origins are allowed as form targets."""
+    page = make_response(response)
+    origins: list[str] = []
+    for provider in state.providers.values():
+        origins += [o for o in provider.form_action_origins() if o not in origins]
+    if origins:
+        page.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+            "form-action 'self';", f"form-action 'self' {' '.join(origins)};"
+        )
+    return page
+
+
 def _page(template: str, state: AuthState, **context: Any) -> str:
     return render_template(
         template,
@@ -171,7 +194,7 @@ def signin_page() -> ResponseReturnValue:
     code = request.args.get("error")
     error = ERROR_MESSAGES[known_code(code)] if code else None
     providers = list(state.providers.values())
-    return _page(
+    page = _page(
         "auth/signin.html",
         state,
         oauth_providers=[p for p in providers if p.type != "email"],
@@ -179,6 +202,7 @@ def signin_page() -> ResponseReturnValue:
         callback_url=callback_url,
         error=error,
     )
+    return _with_provider_forms(page, state)
 
 
 @blueprint.post("/signin/<provider_id>")
@@ -370,7 +394,7 @@ def account_page() -> ResponseReturnValue:
     user = active.user
     methods = sign_in_methods(user)
     linked = {a.provider for a in methods.accounts}
-    return _page(
+    page = _page(
         "auth/account.html",
         state,
         user=user,
@@ -380,6 +404,7 @@ def account_page() -> ResponseReturnValue:
         linkable=[p for p in state.providers.values() if p.type != "email" and p.id not in linked],
         notice=request.args.get("done"),
     )
+    return _with_provider_forms(page, state)
 
 
 @blueprint.post("/account/sessions/end")

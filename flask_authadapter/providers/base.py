@@ -95,6 +95,14 @@ class Provider:
         :class:`~flask_authadapter.core.errors.SignInError`."""
         raise NotImplementedError
 
+    def form_action_origins(self) -> list[str]:
+        """Origins the browser is sent to when this provider's sign-in form is posted.
+
+        Browsers apply a page's CSP ``form-action`` to the redirect that follows a form
+        POST, so the sign-in and account pages allow these origins as form targets.
+        """
+        return []
+
     def settings(self) -> dict[str, Any]:
         """The provider's settings for ``flask auth providers``, secrets masked."""
         return {"type": self.type}

@@ -21,6 +21,7 @@ from flask import current_app, request
 
 from ..core.errors import AccessDenied, ConfigurationError, OAuthCallbackError, OAuthSignin
 from ..core.models import Account, User
+from ..web.redirects import origin_of
 from .base import Provider, ProviderResult, SignInFlow, mask
 
 if TYPE_CHECKING:
@@ -173,6 +174,12 @@ class OAuth2(Provider):
         from authlib.integrations.flask_client import OAuth
 
         _install_redactor()
+        if not app.secret_key:
+            raise ConfigurationError(
+                f"the {self.id} provider needs SECRET_KEY: Authlib keeps the sign-in's state, "
+                "PKCE verifier and nonce in Flask's session, which SECRET_KEY signs "
+                "(AUTH_SECRET alone is not enough)"
+            )
         client_id, client_secret = self.credentials(app)
         registry = app.extensions.get(_REGISTRY)
         if registry is None:
@@ -318,6 +325,23 @@ class OAuth2(Provider):
             id_token=text_or_none(token.get("id_token")),
             session_state=text_or_none(token.get("session_state")),
         )
+
+    def form_action_origins(self) -> list[str]:
+        """The origin of the authorization endpoint (and of the issuer, for discovery)."""
+        urls = [self.authorize_url, getattr(self, "issuer", None)]
+        client = current_app.extensions[_REGISTRY].create_client(self.id)
+        metadata = getattr(client, "server_metadata", None) or {}
+        urls.append(metadata.get("authorization_endpoint"))
+        origins = []
+        for url in urls:
+            if isinstance(url, str) and url.startswith(("https://", "http://")):
+                try:
+                    origin = origin_of(url)
+                except ValueError:
+                    continue
+                if origin not in origins:
+                    origins.append(origin)
+        return origins
 
     def settings(self) -> dict[str, Any]:
         """For ``flask auth providers``: endpoints and credentials, the secret masked."""
