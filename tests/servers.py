@@ -165,6 +165,33 @@ class DatabaseServer:
         elif self._shutdown is not None:
             self._shutdown()
 
+    def pause(self) -> None:
+        """Stop a throwaway PostgreSQL abruptly, as a crash would (``pg_ctl stop -m
+        immediate``), keeping its files: every connection is cut, and new ones are refused
+        until :meth:`resume`. For the tests of a database going away mid-flow.
+
+        What was committed is kept: a CHECKPOINT comes first, since this server runs with
+        ``synchronous_commit=off``, whose latest commits an immediate stop would lose."""
+        data = self._postgres_data_dir("pause")
+        engine = self._admin_engine()
+        try:
+            with engine.connect() as conn:
+                conn.exec_driver_sql("CHECKPOINT")
+        finally:
+            engine.dispose()
+        _pause_postgres(data)
+
+    def resume(self) -> None:
+        """Start a PostgreSQL stopped by :meth:`pause` again: same data, port and options."""
+        _resume_postgres(self._postgres_data_dir("resume"))
+
+    def _postgres_data_dir(self, action: str) -> Path:
+        if self.name != "postgres" or self.external or self.log_path is None:
+            raise RuntimeError(f"only a throwaway PostgreSQL can {action}, not {self!r}")
+        if self._stopped:
+            raise RuntimeError(f"{self!r} has been stopped")
+        return self.log_path.parent / "data"
+
     # -- helpers ---------------------------------------------------------- #
 
     def _admin_engine(self) -> Engine:
@@ -673,6 +700,43 @@ def start_postgres(workdir: Path | None = None) -> DatabaseServer:
             _shutdown=shutdown,
         )
         return _register(server)
+
+
+def _as_postgres(*cmd: str) -> list[str]:
+    """``cmd`` run as the postgres user when we are root (PostgreSQL refuses root)."""
+    return ["runuser", "-u", "postgres", "--", *cmd] if _is_root() else list(cmd)
+
+
+def _pause_postgres(data: Path) -> None:
+    """``pg_ctl stop -m immediate`` of the server of ``data`` (see DatabaseServer.pause)."""
+    bindir = _postgres_bindir()
+    assert bindir is not None
+    stop = _as_postgres(
+        str(bindir / "pg_ctl"), "stop", "-D", str(data), "-m", "immediate",
+        "-w", "-t", str(int(STOP_TIMEOUT)),
+    )  # fmt: skip
+    result = _run(stop, data.parent, STOP_TIMEOUT + 10)
+    if result.returncode != 0:
+        raise _start_error("PostgreSQL did not stop (pg_ctl stop -m immediate)", result.stdout)
+
+
+def _resume_postgres(data: Path) -> None:
+    """Start the server of ``data`` again with the options of its last start, which
+    PostgreSQL keeps in ``postmaster.opts`` (see DatabaseServer.resume)."""
+    bindir = _postgres_bindir()
+    assert bindir is not None
+    log = data.parent / "postgres.log"
+    args = shlex.split((data / "postmaster.opts").read_text())[1:]  # without the binary
+    if "-D" in args:  # given to pg_ctl itself
+        at = args.index("-D")
+        del args[at : at + 2]
+    start = _as_postgres(
+        str(bindir / "pg_ctl"), "start", "-w", "-t", str(int(START_TIMEOUT)),
+        *("-D", str(data), "-l", str(log), "-o", shlex.join(args)),
+    )  # fmt: skip
+    result = _run(start, data.parent, START_TIMEOUT + 10)
+    if result.returncode != 0:
+        raise _start_error("PostgreSQL did not start again (pg_ctl start)", result.stdout, log)
 
 
 # --------------------------------------------------------------------------- #

@@ -303,10 +303,16 @@ def test_a_trusting_provider_links_by_email_only_when_verified(
 def test_no_orphan_user_when_linking_fails(
     app: Flask, adapter: SQLAlchemyAdapter, raw: SQLAlchemyRawStore, monkeypatch: Any
 ) -> None:
-    def broken_link_account(account: Any) -> Any:
-        raise StorageError("the database went away")
+    # The account's insert fails inside the transaction that has just inserted the user:
+    # the rollback must take the user with it.
+    insert = adapter._insert
 
-    monkeypatch.setattr(adapter, "link_account", broken_link_account)
+    def failing_account_insert(conn: Any, rt: Any, values: Any) -> Any:
+        if rt is adapter.accounts:
+            raise StorageError("the database went away")
+        return insert(conn, rt, values)
+
+    monkeypatch.setattr(adapter, "_insert", failing_account_insert)
     client = app.test_client()
     response = client.get(start(client, sub="s-1", email="ada@example.com").location)
     assert response.status_code == 503

@@ -109,6 +109,20 @@ class MemoryAdapter:
                 self._emails[user.email] = user.id
             return _copy(user)
 
+    def create_user_and_link_account(self, user: User, account: Account) -> tuple[User, Account]:
+        """Store a new user and their first provider account: both or neither."""
+        with self._lock:
+            key = (account.provider, account.provider_account_id)
+            if key in self._accounts:
+                raise DuplicateAccount(*key)
+            created = self.create_user(user)
+            assert created.id is not None
+            try:
+                return created, self.link_account(replace(account, user_id=created.id))
+            except BaseException:
+                self.delete_user(created.id)  # under the same lock: nobody saw the user
+                raise
+
     def get_user(self, user_id: str) -> User | None:
         """The user with this id, or None."""
         with self._lock:

@@ -118,21 +118,34 @@ def _oauth_sign_in(
             linked = adapter.link_account(replace(account, user_id=same_email.id))
             return SignInOutcome(user=same_email, account=linked, account_linked=True)
 
-    new_user = adapter.create_user(
-        replace(
-            profile,
-            id=None,
-            email_verified=clock() if email_verified and profile.email is not None else None,
-        )
+    verified_at = clock() if email_verified and profile.email is not None else None
+    new_user, linked = create_user_with_account(
+        adapter, replace(profile, id=None, email_verified=verified_at), account
     )
+    return SignInOutcome(user=new_user, account=linked, is_new_user=True, account_linked=True)
+
+
+def create_user_with_account(
+    adapter: Adapter, user: User, account: Account
+) -> tuple[User, Account]:
+    """Store a new user with their first provider account: never one without the other.
+
+    In one transaction when the adapter offers ``create_user_and_link_account`` (the shipped
+    ones do); otherwise the user is deleted again if linking fails, which a store that fails
+    twice in a row can still leave behind.
+    """
+    atomic = getattr(adapter, "create_user_and_link_account", None)
+    if callable(atomic):
+        created, linked = atomic(user, account)
+        return created, linked
+    new_user = adapter.create_user(user)
     assert new_user.id is not None
     try:
         linked = adapter.link_account(replace(account, user_id=new_user.id))
     except BaseException:
-        # No user without the account that was to sign them in.
         adapter.delete_user(new_user.id)
         raise
-    return SignInOutcome(user=new_user, account=linked, is_new_user=True, account_linked=True)
+    return new_user, linked
 
 
 def email_sign_in(adapter: Adapter, *, email: str, clock: Clock = system_clock) -> SignInOutcome:

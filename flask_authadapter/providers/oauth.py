@@ -187,7 +187,9 @@ class OAuth2(Provider):
             registry.app = app
             app.extensions[_REGISTRY] = registry
         client_kwargs: dict[str, Any] = {
-            "timeout": self.timeout,
+            # OAuth2Session takes default_timeout (a "timeout" key is silently ignored):
+            # discovery, the token request, JWKS and userinfo all give up after it.
+            "default_timeout": self.timeout,
             "token_endpoint_auth_method": self.token_endpoint_auth_method,
         }
         if self.scope:

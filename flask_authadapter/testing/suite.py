@@ -41,6 +41,7 @@ from ..core.errors import (
     UnknownUser,
 )
 from ..core.models import Account, Session, User, VerificationToken
+from ..core.signin import create_user_with_account
 from ..core.values import MAX_EMAIL_LENGTH
 from .raw import RawStore
 
@@ -373,6 +374,35 @@ class AdapterSuite:
         listed = adapter.list_accounts(user.id)
         assert listed == [github, gitlab]
         assert adapter.list_accounts("4242424242") == []
+
+    def test_create_user_and_link_account_is_both_or_neither(
+        self, adapter: Adapter, raw: RawStore
+    ) -> None:
+        # Through the core's helper: the adapter's create_user_and_link_account (optional)
+        # when it has one, else create_user then link_account, undone if linking fails.
+        def atomic(user: User, account: Account) -> tuple[User, Account]:
+            return create_user_with_account(adapter, user, account)
+
+        user, account = atomic(
+            User(email=_email(), name="New"),
+            Account(user_id="", type="oidc", provider="keycloak", provider_account_id="sub-9"),
+        )
+        assert user.id is not None
+        assert account.user_id == user.id
+        assert adapter.get_user_by_account("keycloak", "sub-9") == user
+        with pytest.raises(DuplicateAccount):
+            atomic(
+                User(email=_email()),
+                Account(user_id="", type="oidc", provider="keycloak", provider_account_id="sub-9"),
+            )
+        assert raw.count("users") == 1
+        with pytest.raises(DuplicateEmail):
+            atomic(
+                User(email=user.email),
+                Account(user_id="", type="oidc", provider="keycloak", provider_account_id="sub-10"),
+            )
+        assert raw.count("users") == 1
+        assert raw.count("accounts") == 1
 
     def test_update_unknown_account_returns_none(self, adapter: Adapter) -> None:
         assert adapter.update_account("github", "no-such-account", access_token="x") is None
