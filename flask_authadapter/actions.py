@@ -9,10 +9,9 @@ from typing import Any
 from flask import current_app, redirect, request
 from werkzeug.wrappers import Response
 
-from .core.emails import normalized_or_none
 from .core.errors import AccessDenied
 from .core.models import Account, User
-from .core.signin import SignInOutcome, email_sign_in, oauth_sign_in
+from .core.signin import SignInOutcome, clean_profile, email_sign_in, oauth_sign_in
 from .extension import AuthState, current_session_or_none, sign_in
 from .providers.base import Provider, ProviderResult
 from .signals import account_linked, send, user_created, user_updated
@@ -76,7 +75,7 @@ def finish_oauth_sign_in(
     """Sign in (or link) with what an OAuth / OIDC provider returned."""
     adapter = state.adapter
     account = replace(result.account, provider=provider.id, user_id="")
-    profile = replace(result.profile, email=normalized_or_none(result.profile.email))
+    profile = clean_profile(result.profile)
     active = current_session_or_none()
     signed_in_user = active.user if active is not None else None
     candidate = (

@@ -34,7 +34,7 @@ from .accounts import (
     unlink,
 )
 from .actions import base_url, finish_oauth_sign_in, redirect_target
-from .core.errors import ConflictError, SignInError
+from .core.errors import ConflictError, InvalidValue, SignInError
 from .core.models import User
 from .core.tokens import new_token
 from .extension import (
@@ -101,6 +101,14 @@ def _conflict(error: ConflictError) -> Response:
     # A uniqueness rule still broken after the sign-in rules retried (two sign-ins racing
     # on the same account twice over): ask the person to try again.
     logger.warning("sign-in could not be completed: %s", error)
+    state = auth_state()
+    return error_response("Default", state.config, site_name=state.config.site_name)
+
+
+@blueprint.errorhandler(InvalidValue)
+def _invalid_value(error: InvalidValue) -> Response:
+    # A value the store refused (nothing was written): a bad request, never a 500.
+    logger.warning("a value could not be stored: %s", error)
     state = auth_state()
     return error_response("Default", state.config, site_name=state.config.site_name)
 

@@ -8,6 +8,7 @@ part-way never leaves a user without the account that was to be linked to it.
 from __future__ import annotations
 
 import logging
+import unicodedata
 from dataclasses import dataclass, replace
 
 from ..adapters.base import Adapter
@@ -65,7 +66,7 @@ def oauth_sign_in(
     """
     # Emails are stored and matched in their normal form: "Ada@Example.com" from a provider
     # is the ada@example.com who signed up by email. A malformed one is not used at all.
-    profile = replace(profile, email=normalized_or_none(profile.email))
+    profile = clean_profile(profile)
     try:
         return _oauth_sign_in(
             adapter, account, profile, current_user,
@@ -146,6 +147,32 @@ def create_user_with_account(
         adapter.delete_user(new_user.id)
         raise
     return new_user, linked
+
+
+#: The longest display name and image URL kept from a provider's profile.
+MAX_NAME_LENGTH = 255
+MAX_IMAGE_LENGTH = 2048
+
+
+def clean_profile(profile: User) -> User:
+    """A provider's profile made storable: the email normalised (or dropped when it is not
+    one address), the name without control characters and cut to 255 characters, the image
+    kept only when it is an http(s) URL of sane length. A provider's odd display name never
+    stops a sign-in."""
+    name = profile.name
+    if isinstance(name, str):
+        name = "".join(c for c in name if c.isprintable() and unicodedata.category(c) != "Cs")
+        name = name.strip()[:MAX_NAME_LENGTH] or None
+    image = profile.image
+    if not (
+        isinstance(image, str)
+        and image.startswith(("https://", "http://"))
+        and len(image) <= MAX_IMAGE_LENGTH
+        and image.isprintable()
+        and image.isascii()
+    ):
+        image = None
+    return replace(profile, email=normalized_or_none(profile.email), name=name, image=image)
 
 
 def email_sign_in(adapter: Adapter, *, email: str, clock: Clock = system_clock) -> SignInOutcome:
