@@ -139,6 +139,8 @@ def end_session(user: User, handle: str) -> bool:
     """End the session of ``user`` named by ``handle``; False when there is none."""
     state = auth_state()
     assert user.id is not None
+    if not handle.isascii():  # handles are hex; compare_digest refuses non-ASCII text
+        return False
     for session in state.adapter.list_sessions(user.id):
         if hmac.compare_digest(_handle(state, session.session_token), handle):
             state.adapter.delete_session(session.session_token)

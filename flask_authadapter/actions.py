@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from flask import current_app, redirect, request
+from flask import abort, current_app, redirect, request
 from werkzeug.wrappers import Response
 
 from .core.errors import AccessDenied
@@ -15,14 +15,22 @@ from .core.signin import SignInOutcome, clean_profile, email_sign_in, oauth_sign
 from .extension import AuthState, current_session_or_none, sign_in
 from .providers.base import Provider, ProviderResult
 from .signals import account_linked, send, user_created, user_updated
-from .web.redirects import safe_redirect
+from .web.redirects import origin_of, safe_redirect
 
 __all__ = ["base_url", "finish_email_sign_in", "finish_oauth_sign_in", "redirect_target"]
 
 
 def base_url(state: AuthState) -> str:
-    """The site's public base URL: AUTH_URL, or (when unset) the request's own."""
-    return state.config.url or request.url_root.rstrip("/")
+    """The site's public base URL: AUTH_URL, or (when unset) the request's own; a request
+    whose Host cannot make a URL is refused (400)."""
+    if state.config.url:
+        return state.config.url
+    try:
+        root = request.url_root.rstrip("/")
+        origin_of(root)
+    except (ValueError, UnicodeError):
+        abort(400, "the request's Host header is not a usable host name")
+    return root
 
 
 def redirect_target(state: AuthState, url: str | None) -> str:

@@ -85,6 +85,17 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+@blueprint.before_request
+def _readable_query() -> Response | None:
+    """A query string that is not UTF-8 is a bad request, not a decoding error later."""
+    try:
+        request.query_string.decode("utf-8")
+    except UnicodeDecodeError:
+        state = auth_state()
+        return error_response("Default", state.config, site_name=state.config.site_name)
+    return None
+
+
 @blueprint.after_request
 def _headers(response: Response) -> Response:
     no_store(response)
@@ -425,7 +436,7 @@ def end_session_view() -> ResponseReturnValue:
     assert active is not None
     handle = request.form.get("session", "")
     current = next((s for s in active_sessions(active.user, active) if s.current), None)
-    if current is not None and hmac.compare_digest(current.handle, handle):
+    if current is not None and handle.isascii() and hmac.compare_digest(current.handle, handle):
         sign_out()
         return redirect(url_for("auth.signin_page"))
     end_session(active.user, handle)

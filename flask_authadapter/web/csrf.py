@@ -66,7 +66,10 @@ def check_csrf(request: Request, config: AuthConfig) -> None:
     # no-referrer (ours), and for sandboxed or opaque ones. Such a POST is refused above
     # when it is cross-site (Sec-Fetch-Site), and needs the CSRF token below in any case.
     if origin is not None and origin.strip().lower() != "null":
-        expected = origin_of(config.url) if config.url else origin_of(request.host_url)
+        try:
+            expected = origin_of(config.url) if config.url else origin_of(request.host_url)
+        except (ValueError, UnicodeError):
+            raise MissingCSRF("the request's Host header is not a usable host name") from None
         if origin.strip().lower() != expected:
             raise MissingCSRF("a POST from another origin")
     expected_token = _from_cookie(read_cookie(request, config.csrf_cookie_name, config), config)
