@@ -6,7 +6,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest system-deps clean
+.PHONY: demo test lint typecheck pytest bench system-deps clean
+BENCH_STAMP := $(VENV)/.installed-bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +32,17 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[dev,postgres,bench]"
+	touch $(BENCH_STAMP)
+
+## bench: the benchmarks of benchmarks/README.md side by side (Flask-Login, Flask-Security-Too,
+##        gunicorn + wrk, PostgreSQL started as the tests start it): one table and
+##        benchmarks/results.json, in about 5 minutes
+bench: $(BENCH_STAMP)
+	@command -v wrk >/dev/null || echo "make bench: wrk is not installed (apt-get install wrk): the HTTP figures use the slower Python load generator"
+	$(BIN)/python -m benchmarks
 
 ## system-deps: install the Debian packages the tests use (PostgreSQL, MariaDB), as root
 system-deps:

@@ -35,7 +35,7 @@ from .core.sessions import ActiveSession, SessionManager
 from .providers.base import Provider
 from .ratelimit import RateLimits
 from .signals import send, session_created, signed_in, signed_out
-from .web.cookies import delete_cookie, read_cookie, write_cookie
+from .web.cookies import delete_cookie, fixed_cookie_name, read_cookie, write_cookie
 from .web.csrf import csrf_token, pending_csrf_cookie
 from .web.responses import error_response, no_store, wants_json
 
@@ -78,6 +78,18 @@ class AuthState:
     clock: Clock
     limits: RateLimits
     features: frozenset[str] = field(default_factory=frozenset)
+    #: The session cookie's name when the settings fix it (AUTH_COOKIE_SECURE or AUTH_URL
+    #: set), worked out once; None when it depends on each request's scheme.
+    session_cookie: str | None = None
+
+    def session_token(self) -> str | None:
+        """The session cookie's value in this request, or None."""
+        current = request._get_current_object()  # type: ignore[attr-defined]
+        name = self.session_cookie
+        if name is None:
+            return read_cookie(current, self.config.cookie_name, self.config)
+        token: str | None = current.cookies.get(name)
+        return token
 
 
 def _features(providers: Iterable[Provider]) -> frozenset[str]:
@@ -176,6 +188,7 @@ class Auth:
             clock=clock,
             limits=limits,
             features=features,
+            session_cookie=fixed_cookie_name(config.cookie_name, config),
         )
         from .cli import auth_cli
         from .views import blueprint
@@ -218,22 +231,37 @@ def auth_state(app: Flask | None = None) -> AuthState:
 # The current session ------------------------------------------------------------------
 
 
+#: On ``g``: this request's session once loaded (an ActiveSession or None); absent before.
+_ACTIVE = "_authadapter_active"
+#: On ``g``: the session cookie to send with the response (an ActiveSession), or "clear".
+_COOKIE = "_authadapter_cookie"
+_UNLOADED = object()
+
+
 def _active() -> ActiveSession | None:
     """This request's session, loaded on first use (one query), then kept on ``g``."""
     if not has_request_context():
         return None
-    if g.get("_authadapter_loaded"):
-        return cast("ActiveSession | None", g.get("_authadapter_active"))
-    state = auth_state()
-    token = read_cookie(request, state.config.cookie_name, state.config)
-    g._authadapter_loaded = True
-    g._authadapter_active = None
-    active = state.sessions.load(token)
-    g._authadapter_active = active
-    if active is not None and active.extended:
-        g._authadapter_cookie = active
-    elif token is not None and active is None:
-        g._authadapter_cookie = "clear"  # expired, signed out elsewhere, or never ours
+    # Each proxy (g, current_app, request) is resolved once: this runs on every request
+    # that reads current_user, often several times.
+    store = g._get_current_object()
+    found = getattr(store, _ACTIVE, _UNLOADED)
+    if found is not _UNLOADED:
+        return cast("ActiveSession | None", found)
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    state: AuthState = app.extensions["authadapter"]
+    token = state.session_token()
+    try:
+        active = state.sessions.load(token)
+    except BaseException:
+        setattr(store, _ACTIVE, None)  # a failing load (storage down) is not retried
+        raise
+    setattr(store, _ACTIVE, active)
+    if active is not None:
+        if active.extended:
+            setattr(store, _COOKIE, active)
+    elif token is not None:
+        setattr(store, _COOKIE, "clear")  # expired, signed out elsewhere, or never ours
     return active
 
 
@@ -267,13 +295,12 @@ def sign_in(
         if found is None:
             raise ValueError("sign_in: no user with this id")
         user = found
-    previous = read_cookie(request, state.config.cookie_name, state.config)
+    previous = state.session_token()
     active = state.sessions.start(
         user, user_agent=request.user_agent.string or None, replacing=previous
     )
-    g._authadapter_loaded = True
-    g._authadapter_active = active
-    g._authadapter_cookie = active
+    setattr(g, _ACTIVE, active)
+    setattr(g, _COOKIE, active)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     send(session_created, app, user=user, session=active.session)
     send(signed_in, app, user=user, is_new_user=is_new_user, provider=provider)
@@ -283,11 +310,16 @@ def sign_in(
 def sign_out() -> None:
     """End this browser's session (the row is deleted) and clear its cookie."""
     state = auth_state()
-    active = _active()
-    state.sessions.end(read_cookie(request, state.config.cookie_name, state.config))
-    g._authadapter_loaded = True
-    g._authadapter_active = None
-    g._authadapter_cookie = "clear"
+    try:
+        active = _active()
+        state.sessions.end(state.session_token())
+    except StorageError as error:
+        # The browser forgets the session all the same; its row expires on its own (or is
+        # ended from another browser). Signing out must not fail because the store did.
+        logger.error("signing out while the store is failing: %s", error)
+        active = None
+    setattr(g, _ACTIVE, None)
+    setattr(g, _COOKIE, "clear")
     if active is not None:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         send(signed_out, app, user=active.user, session=active.session)
@@ -327,23 +359,44 @@ def login_required(view: F) -> F:
 
 def _write_cookies(response: Response) -> Response:
     """Set or clear the session cookie, and set a new CSRF cookie, as this request decided."""
-    if not has_request_context() or "authadapter" not in current_app.extensions:
+    if not has_request_context():
         return response
-    config = auth_state().config
-    change = g.get("_authadapter_cookie")
-    if isinstance(change, ActiveSession):
-        write_cookie(
-            response, request, config.cookie_name, change.token, config, expires=change.expires
-        )
-        no_store(response)
-    elif change == "clear":
-        delete_cookie(response, request, config.cookie_name, config)
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    state: AuthState | None = app.extensions.get("authadapter")
+    if state is None:
+        return response
+    store = g._get_current_object()
+    change = getattr(store, _COOKIE, None)
+    if change is not None:
+        config = state.config
+        if isinstance(change, ActiveSession):
+            write_cookie(
+                response, request, config.cookie_name, change.token, config, expires=change.expires
+            )
+        else:
+            delete_cookie(response, request, config.cookie_name, config)
         no_store(response)
     csrf = pending_csrf_cookie()
     if csrf is not None:
-        write_cookie(response, request, config.csrf_cookie_name, csrf, config)
-    if g.get("_authadapter_loaded"):
-        response.vary.add("Cookie")
+        write_cookie(response, request, state.config.csrf_cookie_name, csrf, state.config)
+    loaded = getattr(store, _ACTIVE, _UNLOADED)
+    if loaded is not _UNLOADED:
+        # The answer depends on the session cookie. Without a Vary header yet, one is
+        # added directly: the same header as ``response.vary.add``, which would parse one.
+        if response.headers.getlist("Vary"):
+            response.vary.add("Cookie")
+        else:
+            response.headers.add("Vary", "Cookie")
+        # A page shown to a signed-in user is not kept by the browser (nor its back/forward
+        # cache): after signing out, Back must not show it again. An app that set its own
+        # Cache-Control keeps it.
+        if isinstance(loaded, ActiveSession) and "Cache-Control" not in response.headers:
+            no_store(response)
+    if response.status_code == 405 and request.path.startswith(state.config.url_prefix + "/"):
+        # Routing failed, so the blueprint's own header hook did not run.
+        from .views import security_headers
+
+        security_headers(response)
     return response
 
 

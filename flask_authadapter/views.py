@@ -96,8 +96,8 @@ def _readable_query() -> Response | None:
     return None
 
 
-@blueprint.after_request
-def _headers(response: Response) -> Response:
+def security_headers(response: Response) -> Response:
+    """The headers every response of the blueprint carries."""
     no_store(response)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
@@ -105,6 +105,9 @@ def _headers(response: Response) -> Response:
     if response.mimetype == "text/html":
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     return response
+
+
+blueprint.after_request(security_headers)
 
 
 @blueprint.errorhandler(ConflictError)

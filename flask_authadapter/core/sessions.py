@@ -84,6 +84,9 @@ class SessionManager:
         self.policy = policy or SessionPolicy()
         self.clock = clock
         self.store_user_agent = store_user_agent
+        # A session is extended once its remaining lifetime is this short or shorter: the
+        # same as "update_age has passed since it was last extended", in one comparison.
+        self._extend_within = self.policy.max_age - self.policy.update_age
 
     def start(
         self, user: User, *, user_agent: str | None = None, replacing: str | None = None
@@ -124,19 +127,20 @@ class SessionManager:
             return None
         session, user = found
         now = self.clock()
-        if session.expires <= now or self._past_absolute_cap(session, now):
+        if session.expires <= now or (
+            self.policy.absolute_max_age is not None and self._past_absolute_cap(session, now)
+        ):
             self.adapter.delete_session(key)
             return None
-        extended = False
-        last_extended = session.expires - self.policy.max_age
-        if now - last_extended >= self.policy.update_age:
-            expires = self.policy.expiry(now, session.created_at)
-            if expires > session.expires:
-                updated = self.adapter.update_session(key, expires=expires)
-                if updated is None:  # ended meanwhile (signed out elsewhere)
-                    return None
-                session, extended = updated, True
-        return ActiveSession(token=token, session=session, user=user, extended=extended)
+        if session.expires - now > self._extend_within:  # inside the update window
+            return ActiveSession(token=token, session=session, user=user)
+        expires = self.policy.expiry(now, session.created_at)
+        if expires <= session.expires:  # at the absolute cap already
+            return ActiveSession(token=token, session=session, user=user)
+        updated = self.adapter.update_session(key, expires=expires)
+        if updated is None:  # ended meanwhile (signed out elsewhere)
+            return None
+        return ActiveSession(token=token, session=updated, user=user, extended=True)
 
     def end(self, token: str | None) -> None:
         """Delete the session of ``token``, if there is one."""

@@ -14,16 +14,34 @@ from werkzeug.wrappers import Response
 
 from ..config import AuthConfig
 
-__all__ = ["cookie_name", "delete_cookie", "is_secure", "read_cookie", "write_cookie"]
+__all__ = [
+    "cookie_name",
+    "delete_cookie",
+    "fixed_cookie_name",
+    "is_secure",
+    "read_cookie",
+    "write_cookie",
+]
 
 
-def is_secure(config: AuthConfig, request: Request) -> bool:
+def is_secure(config: AuthConfig, request: Request | None) -> bool:
     """Whether cookies are ``Secure``: the setting, else AUTH_URL's scheme, else the request's."""
     if config.cookie_secure is not None:
         return config.cookie_secure
     if config.url is not None:
         return config.url.startswith("https://")
+    if request is None:
+        raise ValueError("without AUTH_COOKIE_SECURE or AUTH_URL, the request decides")
     return request.is_secure
+
+
+def fixed_cookie_name(base: str, config: AuthConfig) -> str | None:
+    """The name of cookie ``base`` when the settings alone decide it (AUTH_COOKIE_SECURE or
+    AUTH_URL set): worked out once at start-up instead of on every request. None when it
+    depends on each request's scheme."""
+    if config.cookie_secure is None and config.url is None:
+        return None
+    return cookie_name(base, config, is_secure(config, None))
 
 
 def cookie_name(base: str, config: AuthConfig, secure: bool) -> str:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
-
 from tests.e2e.api import Browser, Page, Response, expect
 from tests.e2e.conftest import OpenBrowser, Site
 from tests.e2e.flows import ask_for_link, at, sign_in_by_code
@@ -49,16 +47,6 @@ def test_signing_out(page: Page, site: Site) -> None:
     expect(page.get_by_text("You are not signed in")).to_be_visible()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "BUG: after signing out, Back shows the signed-in home and protected pages from "
-        "Chromium's back/forward cache: pages that show the signed-in user are sent without "
-        "Cache-Control: no-store (flask_authadapter/extension.py, _write_cookies, adds only "
-        "Vary: Cookie; login_required adds nothing)"
-    ),
-)
 def test_back_after_signing_out_shows_no_signed_in_page(
     open_browser: OpenBrowser, browser_with_back_forward_cache: Browser, site: Site
 ) -> None:

@@ -494,16 +494,6 @@ def test_signing_out_while_the_database_is_down_is_no_error_and_works_afterwards
     assert browser.who() == "anonymous"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: extension.py sign_out() loads the session and deletes its row before it marks "
-        "the cookie for clearing; when the database is down the StorageError leaves the "
-        "cookie in the browser, and once the database returns that browser is signed in "
-        "again (a shared computer stays signed in after 'sign out'). Auth.js logs the "
-        "adapter's error and clears the cookie anyway."
-    ),
-)
 def test_signing_out_while_the_database_is_down_still_forgets_the_session_in_the_browser(
     build: Build, outage: Outage
 ) -> None:

@@ -637,11 +637,6 @@ def test_the_cases_cover_every_route_of_the_blueprint(site: Site) -> None:
 # =========================================================================== #
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a 405 from a blueprint URL (PUT /auth/signin...) carries none of the "
-    "security headers: the blueprint's after_request never runs when routing fails",
-)
 @pytest.mark.parametrize(
     ("method", "path"),
     [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -55,6 +56,7 @@ from ...core.models import (
 )
 from .mapping import RecordTable, exact_text, needs_generated_id
 from .models import DefaultModels, default_models
+from .prepared import PreparedRead, reads_in_autocommit
 
 __all__ = ["SQLAlchemyAdapter"]
 
@@ -114,6 +116,25 @@ def _driver_error(action: str, exc: SQLAlchemyError) -> StorageError:
         if lines:
             text += f": {lines[0][:200]}"
     return StorageError(text)
+
+
+def _translated(
+    action: str,
+    exc: SQLAlchemyError,
+    on_conflict: Callable[[], AuthAdapterError] | None = None,
+) -> AuthAdapterError:
+    """The adapter's error for a SQLAlchemy error: ``on_conflict()`` for a constraint
+    violation when given, else a StorageError that never quotes the statement's values."""
+    if isinstance(exc, IntegrityError) and on_conflict is not None:
+        return on_conflict()
+    return _driver_error(action, exc)
+
+
+def _cause(exc: SQLAlchemyError) -> BaseException:
+    """What to chain the adapter's error to: the driver's own error when there is one."""
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        return exc.orig
+    return exc
 
 
 class SQLAlchemyAdapter:
@@ -184,9 +205,13 @@ class SQLAlchemyAdapter:
         #: The metadata holding the tables: ``adapter.metadata.create_all(engine)``.
         self.metadata: MetaData = self.users.table.metadata
 
-        # The hot path's statements are built once per kind of database; only their
-        # parameter changes per request.
-        self._session_and_user: dict[bool, Select[Any]] = {}
+        # The hot path: the session-plus-user JOIN of every signed-in request, compiled
+        # once per engine, and the functions that read its row (see prepared.py).
+        self._session_and_user = PreparedRead(
+            lambda engine: self._session_and_user_query(engine.dialect.name in BYTE_EXACT_DIALECTS)
+        )
+        self._read_session = self.sessions.reader(0)
+        self._read_user = self.users.reader(len(self.sessions.select_columns))
 
     def stores_extra(self, kind: str, name: str) -> bool:
         """Whether the ``kind`` ("user", "account", "session") table has a column for the
@@ -209,19 +234,23 @@ class SQLAlchemyAdapter:
         write: bool = False,
         on_conflict: Callable[[], AuthAdapterError] | None = None,
     ) -> Iterator[Connection]:
-        """A connection in its own transaction, committed when ``write``; errors translated."""
+        """A connection in its own transaction, committed when ``write``; errors translated.
+
+        Reads (each one statement) run in autocommit mode where that saves round trips
+        (PostgreSQL: no BEGIN and ROLLBACK around the SELECT).
+        """
         try:
             engine = self._engine()
-            with engine.begin() if write else engine.connect() as conn:
-                yield conn
-        except IntegrityError as exc:
-            if on_conflict is None:
-                raise _driver_error(action, exc) from exc.orig
-            raise on_conflict() from exc.orig
-        except DBAPIError as exc:
-            raise _driver_error(action, exc) from exc.orig
+            if write:
+                with engine.begin() as conn:
+                    yield conn
+            else:
+                with engine.connect() as conn:
+                    if reads_in_autocommit(engine.dialect):
+                        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+                    yield conn
         except SQLAlchemyError as exc:
-            raise _driver_error(action, exc) from exc
+            raise _translated(action, exc, on_conflict) from _cause(exc)
 
     def _byte_exact(self) -> bool:
         """Whether text comparisons need to be made exact (MariaDB/MySQL collations)."""
@@ -232,25 +261,19 @@ class SQLAlchemyAdapter:
         return rt.match(pairs, byte_exact=self._byte_exact())
 
     def _session_and_user_query(self, byte_exact: bool) -> Select[Any]:
-        query = self._session_and_user.get(byte_exact)
-        if query is None:
-            sessions, users = self.sessions, self.users
-            token_column = sessions.column("session_token")
-            token = bindparam("session_token", type_=String())
-            where = token_column == token
-            if byte_exact:
-                where = and_(where, exact_text(token_column, token))
-            query = (
-                select(*sessions.select_columns, *users.select_columns)
-                .select_from(
-                    sessions.table.join(
-                        users.table, sessions.column("user_id") == users.column("id")
-                    )
-                )
-                .where(where)
+        sessions, users = self.sessions, self.users
+        token_column = sessions.column("session_token")
+        token = bindparam("session_token", type_=String())
+        where = token_column == token
+        if byte_exact:
+            where = and_(where, exact_text(token_column, token))
+        return (
+            select(*sessions.select_columns, *users.select_columns)
+            .select_from(
+                sessions.table.join(users.table, sessions.column("user_id") == users.column("id"))
             )
-            self._session_and_user[byte_exact] = query
-        return query
+            .where(where)
+        )
 
     def _fetch_one(self, action: str, rt: RecordTable[R], **pairs: Any) -> R | None:
         try:
@@ -302,18 +325,45 @@ class SQLAlchemyAdapter:
             raise UnknownUser(f"{action}: no user with this id")
 
     # Users ---------------------------------------------------------------------------
-    def create_user(self, user: User) -> User:
-        """Store a new user; an id is generated (or left to the database) when it is None."""
+    def _new_user_values(self, user: User) -> dict[str, Any]:
         values = self.users.record_values(user)
         id_column = self.users.column("id")
         if user.id is None:
             values.pop(id_column.key, None)
             if needs_generated_id(id_column):
                 values.update({id_column.key: self.users.bind_value("id", str(uuid.uuid4()))})
+        return values
+
+    def create_user(self, user: User) -> User:
+        """Store a new user; an id is generated (or left to the database) when it is None."""
+        values = self._new_user_values(user)
         with self._connect(
             "create_user", write=True, on_conflict=lambda: self._user_conflict(user)
         ) as conn:
             return self._insert(conn, self.users, values)
+
+    def create_user_and_link_account(self, user: User, account: Account) -> tuple[User, Account]:
+        """Store a new user and their first provider account in one transaction: both or
+        neither (optional in the contract; the sign-in rules use it when present)."""
+        values = self._new_user_values(user)
+
+        def conflict() -> AuthAdapterError:
+            key = {"provider": account.provider, "provider_account_id": account.provider_account_id}
+            if self._exists(self.accounts, **key):
+                return DuplicateAccount(account.provider, account.provider_account_id)
+            return self._user_conflict(user)
+
+        with self._connect(
+            "create_user_and_link_account", write=True, on_conflict=conflict
+        ) as conn:
+            created = self._insert(conn, self.users, values)
+            assert created.id is not None
+            linked = replace(account, user_id=created.id)
+            account_values = {
+                **self.accounts.record_values(linked),
+                **self.accounts.new_key_values(),
+            }
+            return created, self._insert(conn, self.accounts, account_values)
 
     def _exists(self, rt: RecordTable[Any], **pairs: Any) -> bool:
         """Whether a row matches, compared as the database's own constraints compare (so
@@ -482,12 +532,13 @@ class SQLAlchemyAdapter:
             token = self.sessions.bind_value("session_token", session_token)
         except InvalidValue:
             return None
-        query = self._session_and_user_query(self._byte_exact())
-        with self._connect("get_session_and_user") as conn:
-            row = conn.execute(query, {"session_token": token}).one_or_none()
+        try:
+            row = self._session_and_user.fetch_one(self._engine(), {"session_token": token})
+        except SQLAlchemyError as exc:
+            raise _translated("get_session_and_user", exc) from _cause(exc)
         if row is None:
             return None
-        return self.sessions.from_row(row), self.users.from_row(row)
+        return self._read_session(row), self._read_user(row)
 
     def update_session(self, session_token: str, **changes: Any) -> Session | None:
         """Change fields of a session (usually ``expires``); None when there is none."""
@@ -586,6 +637,26 @@ class SQLAlchemyAdapter:
         keys = list(rt.table.primary_key.columns)
         expired = rt.column("expires") < rt.bind_value("expires", now)
         find = select(*keys).where(expired).limit(self.batch_size)
+        if self._engine().dialect.name in BYTE_EXACT_DIALECTS:
+            # MySQL takes no LIMIT in an IN subquery (nor one on the table being deleted
+            # from): the batch's keys are read, then deleted.
+            return self._delete_found(rt, find, expired)
+        # Elsewhere one statement per batch: the keys never travel to Python and back.
+        batch = find.scalar_subquery() if len(keys) == 1 else find
+        in_batch = keys[0].in_(batch) if len(keys) == 1 else tuple_(*keys).in_(batch)
+        statement = delete(rt.table).where(in_batch).where(expired)
+        total = 0
+        while True:
+            with self._connect("delete_expired", write=True) as conn:
+                deleted = conn.execute(statement).rowcount
+            total += deleted
+            if deleted < self.batch_size:
+                return total
+
+    def _delete_found(
+        self, rt: RecordTable[Any], find: Select[Any], expired: ColumnElement[bool]
+    ) -> int:
+        keys = list(rt.table.primary_key.columns)
         total = 0
         while True:
             with self._connect("delete_expired", write=True) as conn:
