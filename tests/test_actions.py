@@ -6,14 +6,12 @@ storage on SQLite and PostgreSQL, the sessions, the cookies) is the real extensi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine
 from werkzeug.wrappers import Response
 
 from flask_authadapter import Auth, StorageError
@@ -22,47 +20,11 @@ from flask_authadapter.signals import account_linked, user_created
 from flask_authadapter.testing import KINDS, SQLAlchemyRawStore
 from flask_authadapter.web.responses import ERROR_MESSAGES
 from tests.apps import DummyProvider, csrf_from, dummy_sign_in, make_app
-from tests.databases import adapter_on, create_engine_for, empty_tables
 
 # =========================================================================== #
 # A real database per backend for the module; empty tables for each test.
 # =========================================================================== #
-
-HTTP_BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-@pytest.fixture(scope="module", params=HTTP_BACKENDS)
-def backend(request: pytest.FixtureRequest) -> str:
-    """Each database in turn; the test ids show which: [sqlite], [postgres]."""
-    return str(request.param)
-
-
-@pytest.fixture(scope="module")
-def database(
-    backend: str, make_database: Any, request: pytest.FixtureRequest
-) -> Iterator[tuple[Engine, SQLAlchemyAdapter]]:
-    """The module's database with the default tables, and an adapter on it."""
-    name = "t_http_" + request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
-    engine = create_engine_for(make_database(backend, name))
-    try:
-        for adapter in adapter_on(engine):
-            yield engine, adapter
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture
-def adapter(database: tuple[Engine, SQLAlchemyAdapter]) -> SQLAlchemyAdapter:
-    """The test's adapter, on empty tables."""
-    engine, adapter = database
-    empty_tables(engine, adapter.metadata)
-    return adapter
-
-
-@pytest.fixture
-def raw(adapter: SQLAlchemyAdapter) -> SQLAlchemyRawStore:
-    """Reads the tables behind the adapter's back."""
-    return SQLAlchemyRawStore(adapter)
+from tests.http_databases import HTTP_BACKENDS, adapter, backend, database, raw  # noqa: F401
 
 
 def counts(raw: SQLAlchemyRawStore) -> dict[str, int]:

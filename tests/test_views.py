@@ -7,7 +7,6 @@ basic accessibility of the rendered HTML.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
@@ -17,7 +16,6 @@ from urllib.parse import urlsplit
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine
 
 from flask_authadapter import Auth
 from flask_authadapter.adapters.sqlalchemy import SQLAlchemyAdapter
@@ -26,48 +24,11 @@ from flask_authadapter.core.tokens import hash_session_token
 from flask_authadapter.testing import SQLAlchemyRawStore
 from flask_authadapter.web.responses import ERROR_MESSAGES
 from tests.apps import SECRET, DummyProvider, csrf_from, dummy_sign_in, make_app
-from tests.databases import adapter_on, create_engine_for, empty_tables
 
 # =========================================================================== #
 # A real database per backend for the module; empty tables for each test.
 # =========================================================================== #
-
-HTTP_BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-@pytest.fixture(scope="module", params=HTTP_BACKENDS)
-def backend(request: pytest.FixtureRequest) -> str:
-    """Each database in turn; the test ids show which: [sqlite], [postgres]."""
-    return str(request.param)
-
-
-@pytest.fixture(scope="module")
-def database(
-    backend: str, make_database: Any, request: pytest.FixtureRequest
-) -> Iterator[tuple[Engine, SQLAlchemyAdapter]]:
-    """The module's database with the default tables, and an adapter on it."""
-    name = "t_http_" + request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
-    engine = create_engine_for(make_database(backend, name))
-    try:
-        for adapter in adapter_on(engine):
-            yield engine, adapter
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture
-def adapter(database: tuple[Engine, SQLAlchemyAdapter]) -> SQLAlchemyAdapter:
-    """The test's adapter, on empty tables."""
-    engine, adapter = database
-    empty_tables(engine, adapter.metadata)
-    return adapter
-
-
-@pytest.fixture
-def raw(adapter: SQLAlchemyAdapter) -> SQLAlchemyRawStore:
-    """Reads the tables behind the adapter's back."""
-    return SQLAlchemyRawStore(adapter)
-
+from tests.http_databases import HTTP_BACKENDS, adapter, backend, database, raw  # noqa: F401
 
 # =========================================================================== #
 # Reading the HTML
