@@ -511,22 +511,10 @@ def test_signing_out_while_the_database_is_down_still_forgets_the_session_in_the
     assert browser.who() == "anonymous"
 
 
-_FIRST_REQUEST = (
-    "BUG: after the database restarts while no request is under way, the engine's pool still "
-    "holds the dead connections; SQLAlchemyAdapter._connect (adapters/sqlalchemy/adapter.py) "
-    "takes one, and the first request of each process gets a 503 (the pool is invalidated "
-    "only by that failure). The adapter should retry once an operation that failed because "
-    "its pooled connection was already dead (DBAPIError.connection_invalidated), and the "
-    "README should tell apps to set pool_pre_ping=True for their own queries."
-)
-
-
 @pytest.mark.parametrize(
     "pre_ping",
     [
-        pytest.param(
-            False, id="default-engine", marks=pytest.mark.xfail(strict=True, reason=_FIRST_REQUEST)
-        ),
+        pytest.param(False, id="default-engine"),
         pytest.param(True, id="pool-pre-ping"),
     ],
 )

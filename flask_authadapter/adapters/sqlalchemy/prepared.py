@@ -141,8 +141,18 @@ class PreparedRead:
     def fetch_one(self, engine: Engine, values: dict[str, Any]) -> Sequence[Any] | None:
         """The row (indexable in the order of the statement's columns), or None.
 
-        Raises SQLAlchemy's ``DBAPIError`` subclasses on driver errors.
+        Raises SQLAlchemy's ``DBAPIError`` subclasses on driver errors. A pooled connection
+        the server had closed (a database restart) is tried once more on a fresh one: this
+        is a single read, and nothing was done on the dead connection.
         """
+        try:
+            return self._fetch_once(engine, values)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            return self._fetch_once(engine, values)
+
+    def _fetch_once(self, engine: Engine, values: dict[str, Any]) -> Sequence[Any] | None:
         plan = self._plan(engine)
         if not _unobserved(engine):
             with engine.connect() as conn:
