@@ -25,11 +25,12 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask, jsonify, render_template_string, request
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.pool import NullPool
 from werkzeug.http import http_date
 from werkzeug.wrappers import Response
 
+from benchmarks import counting
 from flask_authadapter import (
     Auth,
     ConfigurationError,
@@ -61,34 +62,14 @@ COOKIE = "authadapter.session"
 HTTPS = "https://app.example"
 
 _CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
-_WRITES = ("INSERT", "UPDATE", "DELETE")
-
 MakeDatabase = Callable[[str, str], str]
 
 
 # Helpers -------------------------------------------------------------------------------
 
 
-class Statements:
-    """The SQL statements an engine runs inside the ``with`` block, upper-cased."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.seen: list[str] = []
-
-    def __enter__(self) -> Statements:
-        event.listen(self.engine, "before_cursor_execute", self._record)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._record)
-
-    def _record(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        self.seen.append(" ".join(statement.split()).upper())
-
-    @property
-    def writes(self) -> list[str]:
-        return [s for s in self.seen if s.startswith(_WRITES)]
+class Statements(counting.Statements):
+    """The benchmarks' statement counter (benchmarks/counting.py), with the UPDATEs apart."""
 
     @property
     def updates(self) -> list[str]:

@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import Engine, MetaData, String, create_engine, event, func, select
+from sqlalchemy import Engine, MetaData, String, create_engine, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, scoped_session, sessionmaker
 
+from benchmarks.counting import Statements
 from flask_authadapter.adapters.sqlalchemy import SQLAlchemyAdapter, default_models
 from flask_authadapter.errors import (
     ConfigurationError,
@@ -41,24 +42,6 @@ def adapter(default_adapter: SQLAlchemyAdapter, engine: Engine) -> SQLAlchemyAda
     default_adapter.metadata.create_all(engine)
     empty_tables(engine, default_adapter.metadata)
     return default_adapter
-
-
-class Statements:
-    """Records the SQL statements an engine runs."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.seen: list[str] = []
-
-    def __enter__(self) -> Statements:
-        event.listen(self.engine, "before_cursor_execute", self._record)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._record)
-
-    def _record(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        self.seen.append(" ".join(statement.split()).upper())
 
 
 def _session_for(adapter: SQLAlchemyAdapter) -> tuple[User, Session]:
