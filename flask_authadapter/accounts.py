@@ -16,7 +16,7 @@ from datetime import datetime
 from .adapters.base import missing_methods
 from .core.errors import AuthAdapterError, ConfigurationError
 from .core.models import Account, User
-from .core.sessions import ActiveSession
+from .core.sessions import SIGNED_IN_WITH, ActiveSession, signed_in_with
 from .core.tokens import hash_session_token, sign
 from .extension import AuthState, auth_state
 
@@ -24,6 +24,7 @@ __all__ = [
     "CannotUnlink",
     "SessionView",
     "SignInMethods",
+    "Unlinked",
     "active_sessions",
     "end_other_sessions",
     "end_session",
@@ -70,21 +71,73 @@ def sign_in_methods(user: User) -> SignInMethods:
     return SignInMethods(accounts=accounts, email=by_email)
 
 
-def unlink(user: User, provider: str, provider_account_id: str) -> None:
-    """Unlink one of ``user``'s provider accounts, unless it is their last way to sign in.
+@dataclass(frozen=True)
+class Unlinked:
+    """What unlinking did: how many sessions it ended, and whether the current one was
+    among them (the browser that unlinked is then signed out)."""
 
-    Raises :class:`CannotUnlink` for an account that is not the user's or the last way.
+    sessions_ended: int
+    current_ended: bool
+
+
+def unlink(
+    user: User,
+    provider: str,
+    provider_account_id: str,
+    *,
+    current: ActiveSession | None = None,
+) -> Unlinked:
+    """Unlink one of ``user``'s provider accounts, unless it is their last way to sign in,
+    and end the sessions that were signed in through it.
+
+    The check and the removal are one atomic step where the adapter offers it
+    (``unlink_account_unless_last``): two concurrent unlinks never leave a user with no way
+    to sign in. Sessions whose way of signing in is unknown are ended too, all but
+    ``current``. Raises :class:`CannotUnlink` for an account
+    that is not the user's or the last way.
     """
     state = auth_state()
     methods = sign_in_methods(user)
-    if not any(
+    assert user.id is not None
+    atomic = getattr(state.adapter, "unlink_account_unless_last", None)
+    if callable(atomic):
+        outcome = atomic(user.id, provider, provider_account_id, other_ways=int(methods.email))
+    elif not any(
         a.provider == provider and a.provider_account_id == provider_account_id
         for a in methods.accounts
     ):
+        outcome = "not_linked"
+    elif methods.count <= 1:
+        outcome = "last"
+    else:
+        state.adapter.unlink_account(provider, provider_account_id)
+        outcome = "unlinked"
+    if outcome == "not_linked":
         raise CannotUnlink("that account is not linked to this user")
-    if methods.count <= 1:
+    if outcome == "last":
         raise CannotUnlink("it is the last way to sign in")
-    state.adapter.unlink_account(provider, provider_account_id)
+    return _end_sessions_signed_in_with(
+        state, user.id, signed_in_with(provider, provider_account_id), current
+    )
+
+
+def _end_sessions_signed_in_with(
+    state: AuthState, user_id: str, method: str | None, current: ActiveSession | None
+) -> Unlinked:
+    """End ``user_id``'s sessions signed in with ``method``, and those whose way of signing
+    in is unknown (made before it was recorded, or on a store without a place for it)
+    except ``current``."""
+    current_key = hash_session_token(current.token) if current is not None else None
+    ended, current_ended = 0, False
+    for session in state.adapter.list_sessions(user_id):
+        how = session.extra.get(SIGNED_IN_WITH)
+        is_current = session.session_token == current_key
+        if how != method and (how is not None or is_current):
+            continue
+        state.adapter.delete_session(session.session_token)
+        ended += 1
+        current_ended = current_ended or is_current
+    return Unlinked(sessions_ended=ended, current_ended=current_ended)
 
 
 # Sessions ---------------------------------------------------------------------------------

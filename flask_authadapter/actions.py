@@ -3,6 +3,7 @@ and the redirect. The views call these once a provider has said who the person i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -11,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from .core.errors import AccessDenied
 from .core.models import Account, User
+from .core.sessions import SIGNED_IN_WITH, parse_signed_in_with
 from .core.signin import SignInOutcome, clean_profile, email_sign_in, oauth_sign_in
 from .extension import AuthState, current_session_or_none, sign_in
 from .providers.base import Provider, ProviderResult
@@ -50,16 +52,19 @@ def redirect_target(state: AuthState, url: str | None) -> str:
 def _ask_sign_in_callback(
     state: AuthState,
     *,
-    user: User,
+    user: Callable[[], User],
     account: Account | None,
     profile: dict[str, Any] | None,
     email: str | None,
 ) -> Response | None:
-    """Run the app's ``sign_in`` callback: None to go on, a redirect, or AccessDenied."""
+    """Run the app's ``sign_in`` callback: None to go on, a redirect, or AccessDenied.
+
+    ``user`` finds the user the sign-in is for; it is only called (and costs its queries)
+    when the app registered a callback."""
     callback = state.auth.callbacks["sign_in"]
     if callback is None:
         return None
-    decision = callback(user=user, account=account, profile=profile, email=email)
+    decision = callback(user=user(), account=account, profile=profile, email=email)
     if decision is False:
         raise AccessDenied("the sign_in callback refused the sign-in")
     if isinstance(decision, str):
@@ -86,11 +91,15 @@ def finish_oauth_sign_in(
     profile = clean_profile(result.profile)
     active = current_session_or_none()
     signed_in_user = active.user if active is not None else None
-    candidate = (
-        adapter.get_user_by_account(provider.id, account.provider_account_id)
-        or (adapter.get_user_by_email(profile.email) if profile.email else None)
-        or profile
-    )
+
+    def candidate() -> User:
+        # The user this sign-in is for, as far as is known before the rules run. An email
+        # the provider did not verify finds nobody: it is no claim on the address.
+        found = adapter.get_user_by_account(provider.id, account.provider_account_id)
+        if found is None and profile.email and result.email_verified:
+            found = adapter.get_user_by_email(profile.email)
+        return found or profile
+
     answer = _ask_sign_in_callback(
         state, user=candidate, account=account, profile=dict(result.raw), email=None
     )
@@ -106,7 +115,17 @@ def finish_oauth_sign_in(
         clock=state.clock,
     )
     _announce(outcome)
-    sign_in(outcome.user, provider=provider.id, is_new_user=outcome.is_new_user)
+    method: tuple[str | None, str | None] = (provider.id, account.provider_account_id)
+    if active is not None and outcome.account_linked and outcome.user.id == active.user.id:
+        # Linking to the signed-in user: the new session is still signed in the way the
+        # person proved who they are, not with the account just added.
+        method = parse_signed_in_with(active.session.extra.get(SIGNED_IN_WITH))
+    sign_in(
+        outcome.user,
+        provider=method[0],
+        provider_account_id=method[1],
+        is_new_user=outcome.is_new_user,
+    )
     return redirect(redirect_target(state, callback_url))
 
 
@@ -114,9 +133,12 @@ def finish_email_sign_in(
     state: AuthState, provider: Provider, email: str, callback_url: str | None
 ) -> Response:
     """Sign in the owner of ``email``, who just proved they receive mail there."""
-    existing = state.adapter.get_user_by_email(email)
     answer = _ask_sign_in_callback(
-        state, user=existing or User(email=email), account=None, profile=None, email=email
+        state,
+        user=lambda: state.adapter.get_user_by_email(email) or User(email=email),
+        account=None,
+        profile=None,
+        email=email,
     )
     if answer is not None:
         return answer

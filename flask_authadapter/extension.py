@@ -31,12 +31,12 @@ from .config import AuthConfig, load_config
 from .core.clock import Clock, system_clock
 from .core.errors import ConfigurationError, StorageError
 from .core.models import ANONYMOUS, AnonymousUser, User
-from .core.sessions import ActiveSession, SessionManager
+from .core.sessions import SIGNED_IN_WITH, ActiveSession, SessionManager, signed_in_with
 from .providers.base import Provider
 from .ratelimit import RateLimits
 from .signals import send, session_created, signed_in, signed_out
 from .web.cookies import delete_cookie, fixed_cookie_name, read_cookie, write_cookie
-from .web.csrf import csrf_token, pending_csrf_cookie
+from .web.csrf import csrf_token, pending_csrf_cookie, rotate_csrf_token
 from .web.responses import error_response, no_store, wants_json
 
 if TYPE_CHECKING:
@@ -100,6 +100,20 @@ def _features(providers: Iterable[Provider]) -> frozenset[str]:
     return frozenset(needed)
 
 
+def _check_absolute_max_age(config: AuthConfig, adapter: Adapter) -> None:
+    """AUTH_SESSION_ABSOLUTE_MAX_AGE counts from each session's ``created_at``: a store
+    without that column would silently never apply it."""
+    if config.session_policy.absolute_max_age is None:
+        return
+    stores_field = getattr(adapter, "stores_field", None)
+    if callable(stores_field) and not stores_field("session", "created_at"):
+        raise ConfigurationError(
+            "AUTH_SESSION_ABSOLUTE_MAX_AGE is set, but the adapter's sessions table has no "
+            "created_at column, so the cap could never apply: add the column (see the "
+            "default models) or unset AUTH_SESSION_ABSOLUTE_MAX_AGE"
+        )
+
+
 def _stores(adapter: Adapter, kind: str, name: str) -> bool:
     """Whether the adapter says it keeps the optional extra ``name`` of ``kind`` records."""
     stores_extra = getattr(adapter, "stores_extra", None)
@@ -154,6 +168,7 @@ class Auth:
         if "authadapter" in app.extensions:
             raise ConfigurationError("Auth.init_app was already called for this app")
         config = load_config(app.config, app_name=app.name)
+        _check_absolute_max_age(config, adapter)
         features = _features(chosen)
         missing = missing_methods(adapter, sorted(features))
         if missing:
@@ -169,6 +184,7 @@ class Auth:
             config.session_policy,
             clock=clock,
             store_user_agent=config.store_user_agent and _stores(adapter, "session", "user_agent"),
+            store_signed_in_with=_stores(adapter, "session", SIGNED_IN_WITH),
         )
         limits = RateLimits(
             config.ratelimit_storage_uri,
@@ -285,10 +301,17 @@ current_session: ActiveSession | None = cast(Any, LocalProxy(_active))
 
 
 def sign_in(
-    user: User | str, *, provider: str | None = None, is_new_user: bool = False
+    user: User | str,
+    *,
+    provider: str | None = None,
+    provider_account_id: str | None = None,
+    is_new_user: bool = False,
 ) -> ActiveSession:
     """Sign ``user`` (a stored User, or a user id) in: a new session for this browser, whose
-    previous session is ended. For app code, e.g. after the app's own sign-up form."""
+    previous session is ended. For app code, e.g. after the app's own sign-up form.
+
+    ``provider`` (and, for an OAuth provider, ``provider_account_id``) say how the person
+    signed in: kept with the session, so that unlinking that account ends the session."""
     state = auth_state()
     if isinstance(user, str):
         found = state.adapter.get_user(user)
@@ -297,10 +320,14 @@ def sign_in(
         user = found
     previous = state.session_token()
     active = state.sessions.start(
-        user, user_agent=request.user_agent.string or None, replacing=previous
+        user,
+        user_agent=request.user_agent.string or None,
+        replacing=previous,
+        signed_in_with=signed_in_with(provider, provider_account_id),
     )
     setattr(g, _ACTIVE, active)
     setattr(g, _COOKIE, active)
+    rotate_csrf_token(state.config)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     send(session_created, app, user=user, session=active.session)
     send(signed_in, app, user=user, is_new_user=is_new_user, provider=provider)
@@ -320,6 +347,7 @@ def sign_out() -> None:
         active = None
     setattr(g, _ACTIVE, None)
     setattr(g, _COOKIE, "clear")
+    rotate_csrf_token(state.config)
     if active is not None:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         send(signed_out, app, user=active.user, session=active.session)

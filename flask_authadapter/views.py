@@ -380,7 +380,7 @@ def unlink_account() -> ResponseReturnValue:
     provider = request.form.get("provider", "")
     account_id = request.form.get("provider_account_id", "")
     try:
-        unlink(user, provider, account_id)
+        unlinked = unlink(user, provider, account_id, current=current_session_or_none())
     except CannotUnlink as refusal:
         logger.info("unlinking refused: %s", refusal)
         message = (
@@ -401,8 +401,16 @@ def unlink_account() -> ResponseReturnValue:
             response = Response(body, mimetype="text/html")
         response.status_code = 409
         return response
+    if unlinked.current_ended:  # this browser signed in with that account: signed out now
+        sign_out()
     if wants_json(request):
-        return jsonify(unlinked={"provider": provider, "providerAccountId": account_id})
+        return jsonify(
+            unlinked={"provider": provider, "providerAccountId": account_id},
+            sessionsEnded=unlinked.sessions_ended,
+            signedOut=unlinked.current_ended,
+        )
+    if unlinked.current_ended:
+        return redirect(url_for("auth.signin_page"))
     return redirect(redirect_target(state, request.form.get("callback_url")))
 
 

@@ -51,7 +51,8 @@ class DummyProvider(Provider):
                 token_type="bearer",
             ),
             profile=User(email=email, name=request.args.get("name") or None),
-            email_verified=request.args.get("verified") == "1",
+            # A verifying provider unless the test says otherwise ("verified=0").
+            email_verified=request.args.get("verified") != "0",
             raw=dict(request.args),
         )
 
@@ -104,16 +105,18 @@ def dummy_sign_in(
     sub: str = "1",
     email: str | None = "ada@example.com",
     callback_url: str = "/private",
-    verified: bool = False,
+    verified: bool = True,
     provider: str = "dummy",
 ) -> Response:
-    """Sign in through the dummy provider as a browser would; returns the final redirect."""
+    """Sign in through the dummy provider as a browser would; returns the final redirect.
+
+    The provider asserts the email is verified unless ``verified=False`` (an unverified
+    email is no claim on the address: the user is then stored without it)."""
     token = csrf_from(client)
     form = {"csrf_token": token, "callback_url": callback_url, "sub": sub}
     if email is not None:
         form["email"] = email
-    if verified:
-        form["verified"] = "1"
+    form["verified"] = "1" if verified else "0"
     started = client.post(f"/auth/signin/{provider}", data=form)
     assert started.status_code == 302, started.get_data(as_text=True)
     return client.get(started.location)

@@ -113,7 +113,20 @@ def test_a_first_sign_in_creates_the_user_and_the_account(
     assert account["type"] == "oauth"
     assert [u.id for u in created] == [user["id"]]
     stored = raw.user(user["id"])
-    assert stored is not None and stored["email_verified"] is None  # not asserted: not set
+    assert stored is not None and stored["email_verified"] is not None  # the provider vouched
+
+
+def test_a_first_sign_in_with_an_unverified_email_stores_no_address(
+    app: Flask, raw: SQLAlchemyRawStore
+) -> None:
+    client = app.test_client()
+    landed = dummy_sign_in(client, sub="s-1", email="ada@example.com", verified=False)
+    assert landed.status_code == 302 and landed.location == "/private"
+    user = session_user(client)
+    assert user is not None and user["email"] is None
+    stored = raw.user(user["id"])
+    assert stored is not None and (stored["email"], stored["email_verified"]) == (None, None)
+    assert counts(raw) == counted(users=1, accounts=1, sessions=1)
 
 
 def test_an_oauth_email_is_stored_normalised(app: Flask, raw: SQLAlchemyRawStore) -> None:
@@ -245,9 +258,7 @@ def test_a_trusting_provider_links_by_email_only_when_verified(
     dummy_sign_in(owner, sub="s-1", email="ada@example.com")
     owner_user = session_user(owner)
     client = app.test_client()
-    form = {"sub": "t-1", "email": "ada@example.com"}
-    if verified:
-        form["verified"] = "1"
+    form = {"sub": "t-1", "email": "ada@example.com", "verified": "1" if verified else "0"}
     response = client.get(start(client, "trusting", **form).location)
     if verified:
         assert response.status_code == 302
@@ -256,10 +267,14 @@ def test_a_trusting_provider_links_by_email_only_when_verified(
         account = raw.account("trusting", "t-1")
         assert account is not None and str(account["user_id"]) == owner_user["id"]  # type: ignore[index]
     else:
-        assert_not_linked_page(response)
-        assert counts(raw) == counted(users=1, accounts=1, sessions=1)
-        assert raw.account("trusting", "t-1") is None
-        assert session_user(client) is None
+        # An unverified email is no claim on the address: a separate user, without it.
+        assert response.status_code == 302
+        stranger = session_user(client)
+        assert stranger is not None and stranger["email"] is None
+        assert stranger["id"] != owner_user["id"]  # type: ignore[index]
+        assert counts(raw) == counted(users=2, accounts=2, sessions=2)
+        account = raw.account("trusting", "t-1")
+        assert account is not None and str(account["user_id"]) == stranger["id"]
 
 
 def test_no_orphan_user_when_linking_fails(

@@ -18,7 +18,7 @@ from ..core.values import (
     to_utc,
     utc_or_none,
 )
-from .base import FEATURE_METHODS, Adapter, missing_methods
+from .base import FEATURE_METHODS, Adapter, UnlinkOutcome, missing_methods
 
 __all__ = [
     "ACCOUNT_FIELDS",
@@ -28,6 +28,7 @@ __all__ = [
     "USER_FIELDS",
     "VERIFICATION_TOKEN_FIELDS",
     "Adapter",
+    "UnlinkOutcome",
     "check_email_length",
     "check_extra_keys",
     "check_text",

@@ -21,11 +21,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from ..core.models import Account, Session, User, VerificationToken
 
-__all__ = ["FEATURE_METHODS", "Adapter", "missing_methods"]
+__all__ = ["FEATURE_METHODS", "Adapter", "UnlinkOutcome", "missing_methods"]
+
+#: What :meth:`Adapter.unlink_account_unless_last` did.
+UnlinkOutcome = Literal["unlinked", "not_linked", "last"]
 
 
 @runtime_checkable
@@ -77,6 +80,17 @@ class Adapter(Protocol):
         self, provider: str, provider_account_id: str, **changes: Any
     ) -> Account | None:
         """Change fields of a provider account (fresh tokens); ``None`` when it is gone."""
+        ...
+
+    def unlink_account_unless_last(
+        self, user_id: str, provider: str, provider_account_id: str, *, other_ways: int = 0
+    ) -> UnlinkOutcome:
+        """Remove ``user_id``'s provider account unless it is their last way to sign in, as
+        one atomic step: ``"unlinked"``, ``"not_linked"`` (not this user's account), or
+        ``"last"`` (the user has no other account, and ``other_ways`` is 0). ``other_ways``
+        counts the user's ways to sign in besides provider accounts (an email address).
+        Optional: without it, the check and the removal are two steps, which two concurrent
+        unlinks can both pass."""
         ...
 
     def list_accounts(self, user_id: str) -> list[Account]:
@@ -158,6 +172,8 @@ FEATURE_METHODS: dict[str, tuple[str, ...]] = {
     "maintenance": ("delete_expired",),
     # Optional: listing a user's accounts, for the account page and unlinking.
     "account_listing": ("list_accounts",),
+    # Optional: unlinking that checks "not the last way to sign in" in the same step.
+    "atomic_unlink": ("unlink_account_unless_last",),
 }
 
 

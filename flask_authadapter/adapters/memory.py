@@ -33,6 +33,7 @@ from ..core.values import (
     to_utc,
     utc_or_none,
 )
+from .base import UnlinkOutcome
 
 __all__ = ["MemoryAdapter"]
 
@@ -80,6 +81,10 @@ class MemoryAdapter:
         self._accounts: dict[tuple[str, str], Account] = {}
         self._sessions: dict[str, Session] = {}
         self._tokens: dict[tuple[str, str], VerificationToken] = {}
+
+    def stores_field(self, kind: str, name: str) -> bool:
+        """Whether ``kind`` records keep the field or extra ``name``: always, in memory."""
+        return True
 
     def stores_extra(self, kind: str, name: str) -> bool:
         """Whether ``extra[name]`` of ``kind`` records is kept: always, in memory."""
@@ -193,6 +198,23 @@ class MemoryAdapter:
         """Remove a provider account; no error when already gone."""
         with self._lock:
             self._accounts.pop((provider, provider_account_id), None)
+
+    def unlink_account_unless_last(
+        self, user_id: str, provider: str, provider_account_id: str, *, other_ways: int = 0
+    ) -> UnlinkOutcome:
+        """Remove ``user_id``'s provider account unless it is their last way to sign in
+        (``other_ways`` counts the ways besides provider accounts), in one atomic step."""
+        user_id = str(user_id)
+        with self._lock:
+            key = (provider, provider_account_id)
+            account = self._accounts.get(key)
+            if account is None or account.user_id != user_id:
+                return "not_linked"
+            remaining = sum(1 for a in self._accounts.values() if a.user_id == user_id) - 1
+            if remaining + other_ways < 1:
+                return "last"
+            del self._accounts[key]
+            return "unlinked"
 
     def get_account(self, provider: str, provider_account_id: str) -> Account | None:
         """The stored provider account, or None."""

@@ -16,10 +16,20 @@ from .clock import Clock, system_clock
 from .models import Session, User
 from .tokens import hash_session_token, new_token, plausible_token
 
-__all__ = ["ActiveSession", "SessionManager", "SessionPolicy"]
+__all__ = [
+    "SIGNED_IN_WITH",
+    "ActiveSession",
+    "SessionManager",
+    "SessionPolicy",
+    "parse_signed_in_with",
+    "signed_in_with",
+]
 
 #: Longest user agent kept with a session (a display aid, not an identifier).
 USER_AGENT_MAX = 512
+
+#: The session extra that says how the session was signed in (see :func:`signed_in_with`).
+SIGNED_IN_WITH = "signed_in_with"
 
 
 @dataclass(frozen=True)
@@ -79,19 +89,29 @@ class SessionManager:
         *,
         clock: Clock = system_clock,
         store_user_agent: bool = False,
+        store_signed_in_with: bool = False,
     ) -> None:
         self.adapter = adapter
         self.policy = policy or SessionPolicy()
         self.clock = clock
         self.store_user_agent = store_user_agent
+        self.store_signed_in_with = store_signed_in_with
         # A session is extended once its remaining lifetime is this short or shorter: the
         # same as "update_age has passed since it was last extended", in one comparison.
         self._extend_within = self.policy.max_age - self.policy.update_age
 
     def start(
-        self, user: User, *, user_agent: str | None = None, replacing: str | None = None
+        self,
+        user: User,
+        *,
+        user_agent: str | None = None,
+        replacing: str | None = None,
+        signed_in_with: str | None = None,
     ) -> ActiveSession:
-        """Create a new session for ``user``; the session of token ``replacing`` is ended."""
+        """Create a new session for ``user``; the session of token ``replacing`` is ended.
+
+        ``signed_in_with`` (see :func:`signed_in_with`) is kept with the session when the
+        store has a place for it."""
         if user.id is None:
             raise ValueError("a session needs a stored user (user.id is None)")
         if replacing is not None:
@@ -101,6 +121,8 @@ class SessionManager:
         extra: dict[str, Any] = {}
         if self.store_user_agent and user_agent:
             extra["user_agent"] = _printable(user_agent)[:USER_AGENT_MAX]
+        if self.store_signed_in_with and signed_in_with:
+            extra[SIGNED_IN_WITH] = signed_in_with
         session = self.adapter.create_session(
             Session(
                 session_token=hash_session_token(token),
@@ -157,6 +179,25 @@ class SessionManager:
         return (
             cap is not None and session.created_at is not None and session.created_at + cap <= now
         )
+
+
+def signed_in_with(provider: str | None, provider_account_id: str | None = None) -> str | None:
+    """How a session was signed in, as stored in its ``signed_in_with`` extra: the provider
+    id ("email"), with the provider account's id for OAuth ("github:583231")."""
+    if provider is None:
+        return None
+    if provider_account_id is None:
+        return provider
+    return f"{provider}:{provider_account_id}"
+
+
+def parse_signed_in_with(value: object) -> tuple[str | None, str | None]:
+    """The provider id and provider account id in a ``signed_in_with`` value (the inverse
+    of :func:`signed_in_with`; provider ids never contain ":"); (None, None) if unknown."""
+    if not isinstance(value, str) or not value:
+        return None, None
+    provider, _, account_id = value.partition(":")
+    return provider, (account_id or None)
 
 
 def _printable(text: str) -> str:

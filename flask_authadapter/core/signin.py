@@ -1,8 +1,18 @@
 """The sign-in rules: which user a sign-in is for, and what is created or linked. Flask-free.
 
-Follows Auth.js's ``handleLoginOrRegister``, with two stricter rules: automatic linking by
-email needs the provider to allow it *and* to assert the email is verified, and a failure
-part-way never leaves a user without the account that was to be linked to it.
+Follows Auth.js's ``handleLoginOrRegister``, with stricter rules so that nobody who does not
+control a mailbox can ever share a user with the mailbox's owner:
+
+- ``users.email`` means "someone proved control of this address": by a magic link, or by a
+  provider asserting it verified it. A provider's unverified email is no claim on the
+  address: it is neither stored on the user nor used to find one.
+- Automatic linking by email needs the provider to allow it, to assert the email is
+  verified, *and* the existing user's own email to have been verified.
+- Someone who proves an address that an unproven user holds (a row from before these rules,
+  or one an app wrote) takes the address: the holder keeps their user and their provider
+  accounts, without the address. Nothing is merged into a user nobody verified that has
+  provider accounts.
+- A failure part-way never leaves a user without the account that was to be linked to it.
 """
 
 from __future__ import annotations
@@ -17,7 +27,13 @@ from .emails import normalized_or_none
 from .errors import ConflictError, OAuthAccountNotLinked
 from .models import ACCOUNT_FIELDS, Account, User
 
-__all__ = ["TOKEN_FIELDS", "SignInOutcome", "email_sign_in", "oauth_sign_in"]
+__all__ = [
+    "TOKEN_FIELDS",
+    "SignInOutcome",
+    "email_sign_in",
+    "oauth_sign_in",
+    "release_unproven_address",
+]
 
 logger = logging.getLogger("flask_authadapter")
 
@@ -60,9 +76,11 @@ def oauth_sign_in(
     - A known account signs its user in and its stored tokens are refreshed; if another user
       is signed in, :class:`OAuthAccountNotLinked` (it belongs to someone else).
     - A new account while signed in is linked to the signed-in user.
-    - A new account whose email belongs to a user: :class:`OAuthAccountNotLinked`, unless
-      the provider allows dangerous linking and asserts the email is verified; then linked.
-    - Otherwise a new user is created with the account.
+    - A new account whose verified email belongs to a user: :class:`OAuthAccountNotLinked`,
+      unless the provider allows dangerous linking and that user's email was verified too;
+      then linked. A user who holds the address unverified with provider accounts of their
+      own loses it to this sign-in, which creates a new user.
+    - Otherwise a new user is created with the account, with the email only when verified.
     """
     # Emails are stored and matched in their normal form: "Ada@Example.com" from a provider
     # is the ada@example.com who signed up by email. A malformed one is not used at all.
@@ -108,10 +126,12 @@ def _oauth_sign_in(
         linked = adapter.link_account(replace(account, user_id=current_user.id))
         return SignInOutcome(user=current_user, account=linked, account_linked=True)
 
-    if profile.email is not None:
-        same_email = adapter.get_user_by_email(profile.email)
-        if same_email is not None:
-            if not (allow_dangerous and email_verified):
+    # Only an address the provider vouches for is a claim on it (see the module docstring).
+    email = profile.email if email_verified else None
+    if email is not None:
+        same_email = adapter.get_user_by_email(email)
+        if same_email is not None and not release_unproven_address(adapter, same_email):
+            if not (allow_dangerous and same_email.email_verified is not None):
                 raise OAuthAccountNotLinked(
                     f"a {provider} sign-in used the email of a user who has not linked that account"
                 )
@@ -119,11 +139,34 @@ def _oauth_sign_in(
             linked = adapter.link_account(replace(account, user_id=same_email.id))
             return SignInOutcome(user=same_email, account=linked, account_linked=True)
 
-    verified_at = clock() if email_verified and profile.email is not None else None
+    verified_at = clock() if email is not None else None
     new_user, linked = create_user_with_account(
-        adapter, replace(profile, id=None, email_verified=verified_at), account
+        adapter, replace(profile, id=None, email=email, email_verified=verified_at), account
     )
     return SignInOutcome(user=new_user, account=linked, is_new_user=True, account_linked=True)
+
+
+def release_unproven_address(adapter: Adapter, holder: User) -> bool:
+    """Take the address away from ``holder`` when nobody ever proved it and ``holder`` has
+    provider accounts (someone else may have set it); True when it was taken.
+
+    Called when someone just proved control of that address. A holder without provider
+    accounts (a user an app created, say an invitation) keeps it: proving the address is
+    then the way into that user. An adapter that cannot list accounts is taken to have some.
+    """
+    if holder.email_verified is not None:
+        return False
+    assert holder.id is not None
+    list_accounts = getattr(adapter, "list_accounts", None)
+    if callable(list_accounts) and not list_accounts(holder.id):
+        return False
+    adapter.update_user(holder.id, email=None)
+    logger.warning(
+        "user %s held an address nobody had verified; it now belongs to the person who "
+        "proved it (the user keeps their provider accounts, without the address)",
+        holder.id,
+    )
+    return True
 
 
 def create_user_with_account(
@@ -179,8 +222,12 @@ def email_sign_in(adapter: Adapter, *, email: str, clock: Clock = system_clock) 
     """Sign in the owner of ``email`` (normalised), who just proved they receive it.
 
     An unknown address creates a user; a known one gets ``email_verified`` if it had none.
+    A user holding the address unverified with provider accounts is never signed into: the
+    address is taken from them (:func:`release_unproven_address`) and a new user created.
     """
     user = adapter.get_user_by_email(email)
+    if user is not None and release_unproven_address(adapter, user):
+        user = None
     if user is None:
         try:
             created = adapter.create_user(User(email=email, email_verified=clock()))

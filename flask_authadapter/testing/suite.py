@@ -80,6 +80,8 @@ class AdapterSuite:
     accepts_any_extra: ClassVar[bool] = False
     #: Threads racing to use one verification token.
     racers: ClassVar[int] = 20
+    #: Rounds of two threads unlinking a user's last two accounts at once.
+    unlink_rounds: ClassVar[int] = 10
     #: Expired rows made for the batch-expiry test; make it exceed your batch size.
     expired_rows: ClassVar[int] = 25
 
@@ -374,6 +376,53 @@ class AdapterSuite:
         listed = adapter.list_accounts(user.id)
         assert listed == [github, gitlab]
         assert adapter.list_accounts("4242424242") == []
+
+    @staticmethod
+    def _atomic_unlink(adapter: Adapter) -> Any:
+        method = getattr(adapter, "unlink_account_unless_last", None)
+        if not callable(method):
+            pytest.skip("the adapter has no unlink_account_unless_last (optional)")
+        return method
+
+    def test_unlink_unless_last_keeps_the_last_way_to_sign_in(
+        self, adapter: Adapter, raw: RawStore
+    ) -> None:
+        unlink = self._atomic_unlink(adapter)
+        user, other = self.make_user(adapter), self.make_user(adapter)
+        assert user.id is not None and other.id is not None
+        github = self.make_account(adapter, user, "github")
+        gitlab = self.make_account(adapter, user, "gitlab")
+        theirs = self.make_account(adapter, other, "github")
+        assert unlink(user.id, "github", theirs.provider_account_id) == "not_linked"
+        assert raw.account("github", theirs.provider_account_id) is not None
+        assert unlink(user.id, "github", "no-such-account") == "not_linked"
+        assert unlink("4242424242", "github", github.provider_account_id) == "not_linked"
+        assert unlink(user.id, "github", github.provider_account_id) == "unlinked"
+        assert raw.account("github", github.provider_account_id) is None
+        assert unlink(user.id, "gitlab", gitlab.provider_account_id) == "last"
+        assert raw.account("gitlab", gitlab.provider_account_id) is not None
+        assert unlink(user.id, "gitlab", gitlab.provider_account_id, other_ways=1) == "unlinked"
+        assert adapter.list_accounts(user.id) == []
+
+    def test_racing_unlinks_never_remove_the_last_way(self, adapter: Adapter) -> None:
+        unlink = self._atomic_unlink(adapter)
+        for _ in range(self.unlink_rounds):
+            user = self.make_user(adapter)
+            assert user.id is not None
+            accounts = [self.make_account(adapter, user, f"p{n}") for n in range(2)]
+            barrier = threading.Barrier(len(accounts))
+
+            def race(
+                account: Account, user_id: str = user.id, barrier: threading.Barrier = barrier
+            ) -> str:
+                barrier.wait(timeout=30)
+                result: str = unlink(user_id, account.provider, account.provider_account_id)
+                return result
+
+            with ThreadPoolExecutor(max_workers=len(accounts)) as pool:
+                results = list(pool.map(race, accounts))
+            assert sorted(results) == ["last", "unlinked"], results
+            assert len(adapter.list_accounts(user.id)) == 1
 
     def test_create_user_and_link_account_is_both_or_neither(
         self, adapter: Adapter, raw: RawStore

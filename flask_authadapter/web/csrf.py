@@ -18,7 +18,14 @@ from ..core.tokens import new_token, plausible_token, sign, verify_signature
 from .cookies import read_cookie
 from .redirects import origin_of
 
-__all__ = ["CSRF_FIELD", "CSRF_HEADER", "check_csrf", "csrf_token", "pending_csrf_cookie"]
+__all__ = [
+    "CSRF_FIELD",
+    "CSRF_HEADER",
+    "check_csrf",
+    "csrf_token",
+    "pending_csrf_cookie",
+    "rotate_csrf_token",
+]
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -44,9 +51,17 @@ def csrf_token(request: Request, config: AuthConfig) -> str:
     if token is None:
         token = _from_cookie(read_cookie(request, config.csrf_cookie_name, config), config)
         if token is None:
-            token = new_token()
-            g._authadapter_csrf_new = f"{token}.{sign(config.secret, token, purpose=_PURPOSE)}"
+            return rotate_csrf_token(config)
         g._authadapter_csrf = token
+    return token
+
+
+def rotate_csrf_token(config: AuthConfig) -> str:
+    """Give this browser a new CSRF token (its cookie is set with the response): done when
+    someone signs in or out, so a token seen before cannot be used after."""
+    token = new_token()
+    g._authadapter_csrf = token
+    g._authadapter_csrf_new = f"{token}.{sign(config.secret, token, purpose=_PURPOSE)}"
     return token
 
 

@@ -29,10 +29,13 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
         "Unable to sign in",
         "The provider's answer could not be used. Please try again.",
     ),
+    # Said only to someone whose provider vouched for the address (an unverified email
+    # never leads here), and without naming it: it confirms nothing to anyone else.
     "OAuthAccountNotLinked": (
         "Use the account you signed up with",
-        "This email is already used by an account that signs in another way. Sign in "
-        "that way first, then link this provider from your account page.",
+        "You may already have an account here that you sign in to another way, for "
+        "example with an email link. Sign in that way, then link this provider from "
+        "your account page.",
     ),
     "EmailSignin": (
         "Unable to send the email",

@@ -70,7 +70,7 @@ def _counts(store: Store) -> tuple[int, int]:
 
 def test_a_new_account_creates_the_user_and_links_it(store: Store, clock: FrozenClock) -> None:
     adapter = store.adapter()
-    outcome = _sign_in(adapter, clock)
+    outcome = _sign_in(adapter, clock, email_verified=True)
     assert outcome.is_new_user is True
     assert outcome.account_linked is True
     assert outcome.user_updated is False
@@ -115,17 +115,21 @@ def test_email_verified_is_set_when_the_provider_asserts_it(
     assert as_utc(stored["email_verified"]) == START
 
 
-def test_email_verified_stays_unset_unless_the_provider_asserts_it(
+def test_an_unverified_email_is_not_stored_on_the_new_user(
     store: Store, clock: FrozenClock
 ) -> None:
-    # Whatever the profile says: only the provider's assertion (the argument) counts.
+    # Whatever the profile says: only the provider's assertion (the argument) counts, and
+    # an address nobody proved is no claim on it.
     adapter = store.adapter()
     outcome = _sign_in(adapter, clock, profile=_profile(email_verified=START), email_verified=False)
+    assert outcome.user.email is None
     assert outcome.user.email_verified is None
+    assert outcome.user.name == "Ada Lovelace"
     assert outcome.user.id is not None
     stored = store.raw.user(outcome.user.id)
     assert stored is not None
-    assert stored["email_verified"] is None
+    assert (stored["email"], stored["email_verified"]) == (None, None)
+    assert adapter.get_user_by_email(EMAIL) is None
 
 
 def test_a_profile_without_email_creates_a_user_without_email(
@@ -284,22 +288,37 @@ def test_a_second_provider_links_to_the_user_of_the_first(store: Store, clock: F
 
 @pytest.mark.parametrize(
     ("allow_dangerous", "email_verified"),
-    [(False, False), (False, True), (True, False)],
-    ids=["default", "verified but not allowed", "allowed but not verified"],
+    [(False, False), (True, False)],
+    ids=["default", "allowed but not verified"],
 )
-def test_an_account_with_an_existing_users_email_is_refused(
+def test_an_unverified_email_of_an_existing_user_makes_a_separate_user(
     store: Store, clock: FrozenClock, allow_dangerous: bool, email_verified: bool
 ) -> None:
+    # Nobody proved the address: it is neither a way into the user who has it nor a
+    # reason to refuse (which would tell a stranger the address has an account here).
     adapter = store.adapter()
-    existing = adapter.create_user(User(email=EMAIL, name="The real Ada"))
+    existing = adapter.create_user(User(email=EMAIL, name="The real Ada", email_verified=START))
+    outcome = _sign_in(
+        adapter,
+        clock,
+        allow_dangerous_email_account_linking=allow_dangerous,
+        email_verified=email_verified,
+    )
+    assert outcome.is_new_user
+    assert outcome.user.id != existing.id
+    assert outcome.user.email is None
+    assert adapter.get_user(existing.id) == existing
+    assert adapter.get_user_by_account("github", "583231") == outcome.user
+    assert _counts(store) == (2, 1)
+
+
+def test_a_verified_email_of_an_existing_user_is_refused_without_dangerous_linking(
+    store: Store, clock: FrozenClock
+) -> None:
+    adapter = store.adapter()
+    existing = adapter.create_user(User(email=EMAIL, name="The real Ada", email_verified=START))
     with no_change(store), pytest.raises(OAuthAccountNotLinked):
-        _sign_in(
-            adapter,
-            clock,
-            allow_dangerous_email_account_linking=allow_dangerous,
-            email_verified=email_verified,
-        )
-    assert _counts(store) == (1, 0)
+        _sign_in(adapter, clock, email_verified=True)
     assert adapter.get_user(existing.id) == existing
     assert store.raw.account("github", "583231") is None
 
@@ -308,7 +327,7 @@ def test_dangerous_linking_with_a_verified_email_links_to_the_existing_user(
     store: Store, clock: FrozenClock
 ) -> None:
     adapter = store.adapter()
-    existing = adapter.create_user(User(email=EMAIL, name="The real Ada"))
+    existing = adapter.create_user(User(email=EMAIL, name="The real Ada", email_verified=START))
     outcome = _sign_in(
         adapter, clock, allow_dangerous_email_account_linking=True, email_verified=True
     )
@@ -318,6 +337,47 @@ def test_dangerous_linking_with_a_verified_email_links_to_the_existing_user(
     assert _counts(store) == (1, 1)
     assert adapter.get_user_by_account("github", "583231") == existing
     assert adapter.get_user(existing.id).name == "The real Ada"
+
+
+def test_dangerous_linking_never_links_into_a_user_whose_email_nobody_verified(
+    store: Store, clock: FrozenClock
+) -> None:
+    # A user an app created with an address it did not check (no provider accounts): the
+    # provider's verified email is not a way into it.
+    adapter = store.adapter()
+    existing = adapter.create_user(User(email=EMAIL, name="Invited"))
+    with no_change(store), pytest.raises(OAuthAccountNotLinked):
+        _sign_in(adapter, clock, allow_dangerous_email_account_linking=True, email_verified=True)
+    assert adapter.get_user(existing.id) == existing
+
+
+def _squatter(adapter: Any) -> User:
+    """A user who holds EMAIL unverified with a provider account of their own (a row from
+    before unverified emails stopped being stored)."""
+    squatter = adapter.create_user(User(email=EMAIL, name="Mallory"))
+    adapter.link_account(
+        Account(user_id=squatter.id, type="oauth", provider="facebook", provider_account_id="666")
+    )
+    return squatter
+
+
+@pytest.mark.parametrize("allow_dangerous", [False, True], ids=["default", "dangerous"])
+def test_a_verified_sign_in_takes_the_address_from_an_unproven_holder(
+    store: Store, clock: FrozenClock, allow_dangerous: bool
+) -> None:
+    adapter = store.adapter()
+    squatter = _squatter(adapter)
+    outcome = _sign_in(
+        adapter, clock, allow_dangerous_email_account_linking=allow_dangerous, email_verified=True
+    )
+    assert outcome.is_new_user
+    assert outcome.user.id != squatter.id
+    assert (outcome.user.email, outcome.user.email_verified) == (EMAIL, START)
+    kept = adapter.get_user(squatter.id)
+    assert kept is not None
+    assert kept.email is None
+    assert adapter.get_user_by_account("facebook", "666") == kept
+    assert adapter.get_user_by_email(EMAIL) == outcome.user
 
 
 # Failures and races ----------------------------------------------------------------------------
@@ -348,7 +408,7 @@ def test_a_failed_link_to_an_existing_user_leaves_that_user_alone(
     store: Store, clock: FrozenClock
 ) -> None:
     adapter = store.adapter(LinkFails)
-    existing = adapter.create_user(User(email=EMAIL))
+    existing = adapter.create_user(User(email=EMAIL, email_verified=START))
     current = adapter.create_user(User(email="bob@example.com"))
     with no_change(store), pytest.raises(StorageError):
         _sign_in(adapter, clock, allow_dangerous_email_account_linking=True, email_verified=True)
@@ -439,21 +499,53 @@ def test_email_sign_in_creates_a_verified_user(store: Store, clock: FrozenClock)
     assert _counts(store) == (1, 0)
 
 
-def test_email_sign_in_verifies_an_unverified_user(store: Store, clock: FrozenClock) -> None:
+def test_email_sign_in_verifies_an_unverified_user_without_provider_accounts(
+    store: Store, clock: FrozenClock
+) -> None:
     adapter = store.adapter()
-    existing = _sign_in(adapter, clock).user  # an OAuth user whose email nobody verified
-    assert existing.email_verified is None
+    existing = adapter.create_user(User(email=EMAIL, name="Invited"))  # the app made it
     clock.advance(hours=2)
     outcome = email_sign_in(adapter, email=EMAIL, clock=clock)
     assert outcome.user.id == existing.id
     assert outcome.user_updated is True
     assert outcome.is_new_user is False
     assert outcome.user.email_verified == clock()
-    assert outcome.user.name == "Ada Lovelace"
+    assert outcome.user.name == "Invited"
     stored = store.raw.user(existing.id)
     assert stored is not None
     assert as_utc(stored["email_verified"]) == clock()
-    assert _counts(store) == (1, 1)
+    assert _counts(store) == (1, 0)
+
+
+def test_email_sign_in_never_merges_into_an_unproven_holder_with_provider_accounts(
+    store: Store, clock: FrozenClock
+) -> None:
+    adapter = store.adapter()
+    squatter = _squatter(adapter)
+    outcome = email_sign_in(adapter, email=EMAIL, clock=clock)
+    assert outcome.is_new_user
+    assert outcome.user.id != squatter.id
+    assert (outcome.user.email, outcome.user.email_verified) == (EMAIL, START)
+    kept = adapter.get_user(squatter.id)
+    assert kept is not None
+    assert (kept.email, kept.name) == (None, "Mallory")
+    assert adapter.get_user_by_account("facebook", "666") == kept
+    assert _counts(store) == (2, 1)
+
+
+def test_a_provider_first_then_the_owner_by_email_gives_two_users(
+    store: Store, clock: FrozenClock
+) -> None:
+    # The pre-hijacking sequence: an unverified provider email, then the owner's magic
+    # link, then the attacker's provider again.
+    adapter = store.adapter()
+    attacker = _sign_in(adapter, clock, email_verified=False).user
+    owner = email_sign_in(adapter, email=EMAIL, clock=clock).user
+    again = _sign_in(adapter, clock, email_verified=False).user
+    assert owner.id != attacker.id
+    assert again.id == attacker.id
+    assert adapter.get_user_by_email(EMAIL) == owner
+    assert adapter.get_user_by_account("github", "583231") == attacker
 
 
 def test_email_sign_in_leaves_a_verified_user_alone(store: Store, clock: FrozenClock) -> None:

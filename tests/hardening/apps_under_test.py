@@ -185,18 +185,26 @@ class InProcessBrowser:
         link = sign_in_link(message_to(smtp, email))
         return self.post_confirm(self.confirm_form(link))
 
-    def start_dummy(self, sub: str, email: str | None) -> str:
-        """Start a dummy-provider sign-in: the callback URL the provider sends back to."""
-        form = {"csrf_token": self.csrf(), "callback_url": "/private", "sub": sub}
+    def start_dummy(self, sub: str, email: str | None, *, verified: bool = True) -> str:
+        """Start a dummy-provider sign-in: the callback URL the provider sends back to.
+        The provider vouches for ``email`` unless ``verified`` is False."""
+        form = {
+            "csrf_token": self.csrf(),
+            "callback_url": "/private",
+            "sub": sub,
+            "verified": "1" if verified else "0",
+        }
         if email is not None:
             form["email"] = email
         started = self.client.post("/auth/signin/dummy", data=form)
         assert started.status_code == 302, started.get_data(as_text=True)
         return str(started.location)
 
-    def sign_in_with_dummy(self, sub: str, email: str | None) -> TestResponse:
+    def sign_in_with_dummy(
+        self, sub: str, email: str | None, *, verified: bool = True
+    ) -> TestResponse:
         """The whole dummy-provider flow; the answer at the callback."""
-        return self.client.get(self.start_dummy(sub, email))
+        return self.client.get(self.start_dummy(sub, email, verified=verified))
 
     def sign_out(self, **options: Any) -> TestResponse:
         return self.client.post("/auth/signout", data={"csrf_token": self.csrf()}, **options)

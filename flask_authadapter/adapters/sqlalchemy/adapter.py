@@ -54,6 +54,7 @@ from ...core.models import (
     User,
     VerificationToken,
 )
+from ..base import UnlinkOutcome
 from .mapping import RecordTable, exact_text, needs_generated_id
 from .models import DefaultModels, default_models
 from .prepared import PreparedRead, reads_in_autocommit
@@ -213,16 +214,21 @@ class SQLAlchemyAdapter:
         self._read_session = self.sessions.reader(0)
         self._read_user = self.users.reader(len(self.sessions.select_columns))
 
+    def stores_field(self, kind: str, name: str) -> bool:
+        """Whether the ``kind`` ("user", "account", "session") table has a column for the
+        field or extra ``name`` (an optional field such as a session's ``created_at`` may
+        have none in an app's own models). Optional in the contract."""
+        table = self._tables().get(kind)
+        return table is not None and (name in table.field_names or name in table.extra_names)
+
+    def _tables(self) -> dict[str, RecordTable[Any]]:
+        return {"user": self.users, "account": self.accounts, "session": self.sessions}
+
     def stores_extra(self, kind: str, name: str) -> bool:
         """Whether the ``kind`` ("user", "account", "session") table has a column for the
         extra ``name``. Optional in the contract: the extension asks it before storing an
         optional extra such as a session's ``user_agent``."""
-        tables: dict[str, RecordTable[Any]] = {
-            "user": self.users,
-            "account": self.accounts,
-            "session": self.sessions,
-        }
-        table = tables.get(kind)
+        table = self._tables().get(kind)
         return table is not None and name in table.extra_names
 
     # Plumbing ---------------------------------------------------------------------------
@@ -474,6 +480,48 @@ class SQLAlchemyAdapter:
             return
         with self._connect("unlink_account", write=True) as conn:
             conn.execute(delete(self.accounts.table).where(where))
+
+    def unlink_account_unless_last(
+        self, user_id: str, provider: str, provider_account_id: str, *, other_ways: int = 0
+    ) -> UnlinkOutcome:
+        """Remove ``user_id``'s provider account unless it is their last way to sign in
+        (``other_ways`` counts the ways besides provider accounts), in one transaction.
+
+        The user's row is written first (an UPDATE that changes nothing), which takes its
+        row lock on PostgreSQL and MariaDB and the write lock on SQLite: concurrent unlinks
+        of one user run one after the other, each counting what the previous one left."""
+        users, accounts = self.users, self.accounts
+        try:
+            user_where = self._where(users, id=user_id)
+            mine = self._where(accounts, user_id=user_id)
+        except InvalidValue:
+            return "not_linked"
+        user_key = users.column("id")
+        with self._connect("unlink_account_unless_last", write=True) as conn:
+            if (
+                conn.execute(
+                    update(users.table).where(user_where).values({user_key: user_key})
+                ).rowcount
+                == 0
+            ):
+                return "not_linked"
+            keys = [
+                (row[0], row[1])
+                for row in conn.execute(
+                    select(accounts.column("provider"), accounts.column("provider_account_id"))
+                    .where(mine)
+                    .with_for_update()
+                )
+            ]
+            if (provider, provider_account_id) not in keys:
+                return "not_linked"
+            if len(keys) - 1 + other_ways < 1:
+                return "last"
+            target = self._where(
+                accounts, provider=provider, provider_account_id=provider_account_id
+            )
+            conn.execute(delete(accounts.table).where(and_(target, mine)))
+            return "unlinked"
 
     def get_account(self, provider: str, provider_account_id: str) -> Account | None:
         """The stored provider account, or None."""

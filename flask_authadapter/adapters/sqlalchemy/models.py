@@ -123,6 +123,7 @@ def _declare(target: MetaData) -> DefaultModels:
         expires: Mapped[datetime] = mapped_column(UTC_DATETIME)
         created_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
         user_agent: Mapped[str | None] = mapped_column(String(512))
+        signed_in_with: Mapped[str | None] = mapped_column(String(320))
 
     class AuthVerificationToken(Base):
         """A single-use sign-in token, keyed by (identifier, HMAC of the token)."""

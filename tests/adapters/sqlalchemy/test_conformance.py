@@ -26,7 +26,10 @@ def custom_adapter(engine: Engine) -> Iterator[SQLAlchemyAdapter]:
 
 
 class TestDefaultModels(AdapterSuite):
-    session_extra = {"user_agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0"}
+    session_extra = {
+        "user_agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0",
+        "signed_in_with": "github:583231",
+    }
 
     @pytest.fixture
     def adapter(self, default_adapter: SQLAlchemyAdapter, engine: Engine) -> SQLAlchemyAdapter:
