@@ -35,16 +35,15 @@ THROUGH_SQLALCHEMY = {
     "magic_link_request": (4, 3),
     # Opening the link uses nothing up (scanners prefetch links).
     "magic_link_open": (0, 0),
-    # DELETE ... RETURNING the token; DELETE the code; the user by email (twice: the
-    # sign_in callback's candidate, then the sign-in rule); INSERT the user; INSERT the
-    # session (with its user-exists check).
-    "magic_link_redeem": (7, 4),
-    # The user by account, then by email, twice each (the sign_in callback's candidate, then
-    # the sign-in rule); INSERT the user and the account in one transaction; INSERT the
-    # session (with its user-exists check).
-    "oauth_callback_new": (8, 3),
-    # The user by account, twice; UPDATE the account's fresh tokens; INSERT the session.
-    "oauth_callback_returning": (5, 2),
+    # DELETE ... RETURNING the token; DELETE the code; the user by email (the sign_in
+    # callback's candidate is looked up only when the app registered a callback); INSERT
+    # the user; INSERT the session (with its user-exists check).
+    "magic_link_redeem": (6, 4),
+    # The user by account, then by its verified email; INSERT the user and the account in
+    # one transaction; INSERT the session (with its user-exists check).
+    "oauth_callback_new": (6, 3),
+    # The user by account; UPDATE the account's fresh tokens; INSERT the session.
+    "oauth_callback_returning": (4, 2),
 }
 
 #: flow: (statements, round trips) on the wire. SQLite counts what it ran, BEGIN and COMMIT
@@ -58,9 +57,9 @@ ON_THE_WIRE = {
         "anonymous": (0, 0),
         "magic_link_request": (10, 10),
         "magic_link_open": (0, 0),
-        "magic_link_redeem": (15, 15),
-        "oauth_callback_new": (12, 12),
-        "oauth_callback_returning": (9, 9),
+        "magic_link_redeem": (14, 14),
+        "oauth_callback_new": (10, 10),
+        "oauth_callback_returning": (8, 8),
     },
     "postgres": {
         "signed_in": (1, 1),
@@ -69,9 +68,9 @@ ON_THE_WIRE = {
         "anonymous": (0, 0),
         "magic_link_request": (10, 10),
         "magic_link_open": (0, 0),
-        "magic_link_redeem": (15, 15),
-        "oauth_callback_new": (12, 12),
-        "oauth_callback_returning": (9, 9),
+        "magic_link_redeem": (14, 14),
+        "oauth_callback_new": (10, 10),
+        "oauth_callback_returning": (8, 8),
     },
 }
 

@@ -27,7 +27,8 @@ from ..core.models import Account, Session, User, VerificationToken
 
 __all__ = ["FEATURE_METHODS", "Adapter", "UnlinkOutcome", "missing_methods"]
 
-#: What :meth:`Adapter.unlink_account_unless_last` did.
+#: What an adapter's optional ``unlink_account_unless_last`` did: ``"unlinked"``,
+#: ``"not_linked"`` (not that user's account), or ``"last"`` (their last way to sign in).
 UnlinkOutcome = Literal["unlinked", "not_linked", "last"]
 
 
@@ -80,17 +81,6 @@ class Adapter(Protocol):
         self, provider: str, provider_account_id: str, **changes: Any
     ) -> Account | None:
         """Change fields of a provider account (fresh tokens); ``None`` when it is gone."""
-        ...
-
-    def unlink_account_unless_last(
-        self, user_id: str, provider: str, provider_account_id: str, *, other_ways: int = 0
-    ) -> UnlinkOutcome:
-        """Remove ``user_id``'s provider account unless it is their last way to sign in, as
-        one atomic step: ``"unlinked"``, ``"not_linked"`` (not this user's account), or
-        ``"last"`` (the user has no other account, and ``other_ways`` is 0). ``other_ways``
-        counts the user's ways to sign in besides provider accounts (an email address).
-        Optional: without it, the check and the removal are two steps, which two concurrent
-        unlinks can both pass."""
         ...
 
     def list_accounts(self, user_id: str) -> list[Account]:
@@ -172,8 +162,6 @@ FEATURE_METHODS: dict[str, tuple[str, ...]] = {
     "maintenance": ("delete_expired",),
     # Optional: listing a user's accounts, for the account page and unlinking.
     "account_listing": ("list_accounts",),
-    # Optional: unlinking that checks "not the last way to sign in" in the same step.
-    "atomic_unlink": ("unlink_account_unless_last",),
 }
 
 
