@@ -30,6 +30,7 @@ import secrets
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,7 @@ from flask_authadapter.providers import (
     Provider,
     Slack,
 )
+from flask_authadapter.providers.oauth import Profile, standard_profile
 
 from .mailbox import Mailbox, render_text
 
@@ -209,6 +211,16 @@ PRESETS: dict[str, Callable[[Mapping[str, Any]], Provider]] = {
 }
 
 
+def _demo_profile(userinfo: Mapping[str, Any], token: Mapping[str, Any]) -> Profile:
+    """The demo provider's profile, its email taken as verified.
+
+    The local mock never says ``email_verified``, and an unverified email is no claim on an
+    address (the user would have none). In the demo the person typing at its page is the
+    person at the keyboard, so its emails are trusted. Never do this for a real provider.
+    """
+    return replace(standard_profile(userinfo, token), email_verified=True)
+
+
 def _required(config: Mapping[str, Any], key: str, what: str) -> str:
     value = config.get(key)
     if not value:
@@ -229,6 +241,7 @@ def configured_providers(config: Mapping[str, Any]) -> list[Provider]:
                 name="Demo OpenID provider",
                 client_id="demo-client",
                 client_secret="demo-secret",  # noqa: S106 - the local mock accepts any
+                profile=_demo_profile,
             )
         )
     for key, make in PRESETS.items():

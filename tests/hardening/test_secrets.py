@@ -662,6 +662,11 @@ def wrong_code(right: str) -> str:
     return f"{''.join(letters[:4])}-{''.join(letters[4:8])}"
 
 
+def fresh_csrf(client: Any) -> str:
+    """The browser's CSRF token now (signing in and out replace it)."""
+    return str(client.get("/auth/csrf").get_json()["csrfToken"])
+
+
 def tampered(token: str) -> str:
     return token[:-1] + ("A" if token[-1] != "A" else "B")
 
@@ -720,7 +725,8 @@ def _email_link(h: Harness) -> None:
     assert landed.status_code == 302, landed.get_data(as_text=True)
     assert client.get("/private").status_code == 200
     assert h.who(client) == "ada@example.com"
-    assert_error(client.post("/auth/callback/email", data=fields), "Verification", 403)
+    again = {**fields, "csrf_token": fresh_csrf(client)}  # signing in gave a new one
+    assert_error(client.post("/auth/callback/email", data=again), "Verification", 403)
 
 
 @flow("email-code-wrong-then-right", LINK, CODE, SESSION, loggers=(SQL_LOGGER, "flask_authadapter"))
@@ -852,7 +858,8 @@ def _verification(h: Harness) -> None:
     assert bad != link
     assert_error(client.get(bad), "Verification", 403)
     assert client.post(post, data=fields).status_code == 302
-    assert_error(client.post(post, data=fields), "Verification", 403)  # used
+    used = {**fields, "csrf_token": fresh_csrf(client)}  # signing in gave a new one
+    assert_error(client.post(post, data=used), "Verification", 403)
     assert_error(h.redeem(h.browser(app), link), "Verification", 403)
     # An expired link.
     link, _ = h.mail(h.browser(app), "bob@example.com")

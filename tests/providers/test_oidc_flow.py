@@ -14,6 +14,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 from uuid import uuid4
@@ -429,7 +430,9 @@ def test_dangerous_linking_with_a_verified_email_links_to_the_user(
     raw: SQLAlchemyRawStore,
 ) -> None:
     sub, email = new_person(email_verified=True)
-    existing = adapter.create_user(User(email=email, name="Existing"))
+    existing = adapter.create_user(
+        User(email=email, name="Existing", email_verified=datetime.now(timezone.utc))
+    )
 
     landed = sign_in(client, oidc_provider, sub, provider="trusting")
 
@@ -439,7 +442,7 @@ def test_dangerous_linking_with_a_verified_email_links_to_the_user(
     assert (session_user(client) or {})["id"] == existing.id
 
 
-def test_dangerous_linking_without_a_verified_email_is_refused(
+def test_dangerous_linking_without_a_verified_email_makes_a_separate_user(
     client: FlaskClient,
     oidc_provider: MockProvider,
     new_person: NewPerson,
@@ -447,7 +450,27 @@ def test_dangerous_linking_without_a_verified_email_is_refused(
     raw: SQLAlchemyRawStore,
 ) -> None:
     sub, email = new_person(email_verified=False)
-    adapter.create_user(User(email=email))
+    existing = adapter.create_user(User(email=email, email_verified=datetime.now(timezone.utc)))
+
+    answer = sign_in(client, oidc_provider, sub, provider="trusting")
+
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    assert counts(raw) == counted(users=2, accounts=1, sessions=1)
+    signed_in = session_user(client) or {}
+    assert signed_in["id"] != existing.id
+    assert signed_in["email"] is None
+    assert (raw.account("trusting", sub) or {})["user_id"] == signed_in["id"]
+
+
+def test_dangerous_linking_into_a_user_whose_email_nobody_verified_is_refused(
+    client: FlaskClient,
+    oidc_provider: MockProvider,
+    new_person: NewPerson,
+    adapter: SQLAlchemyAdapter,
+    raw: SQLAlchemyRawStore,
+) -> None:
+    sub, email = new_person(email_verified=True)
+    adapter.create_user(User(email=email))  # made by the app, address never checked
 
     answer = sign_in(client, oidc_provider, sub, provider="trusting")
 
