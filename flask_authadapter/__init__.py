@@ -26,6 +26,7 @@ from .core.errors import (
     Verification,
 )
 from .core.models import Account, AnonymousUser, Session, User, VerificationToken
+from .core.sealing import SealedValueError
 from .core.sessions import ActiveSession
 from .extension import (
     Auth,
@@ -37,6 +38,7 @@ from .extension import (
     sign_out,
     signin_url,
 )
+from .provider_tokens import account_tokens, open_tokens
 
 __version__ = "0.1.0.dev0"
 
@@ -60,6 +62,7 @@ __all__ = [
     "OAuthCallbackError",
     "OAuthSignin",
     "RateLimited",
+    "SealedValueError",
     "Session",
     "SessionRequired",
     "SignInError",
@@ -69,10 +72,12 @@ __all__ = [
     "Verification",
     "VerificationToken",
     "__version__",
+    "account_tokens",
     "auth_state",
     "current_session",
     "current_user",
     "login_required",
+    "open_tokens",
     "sign_in",
     "sign_out",
     "signin_url",

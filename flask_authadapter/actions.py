@@ -1,8 +1,13 @@
 """Finishing a sign-in: the ``sign_in`` callback, the core's rules, signals, a new session,
-and the redirect. The views call these once a provider has said who the person is."""
+and the redirect. The views call these once a provider has said who the person is.
+
+A provider's tokens are sealed here, before the core's rules hand the account to the
+adapter, and opened again for the ``account_linked`` signal: the ``sign_in`` callback and
+the signal's receivers see them in plain text, the store never does."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -10,6 +15,7 @@ from typing import Any
 from flask import abort, current_app, redirect, request
 from werkzeug.wrappers import Response
 
+from .core.account_tokens import open_account_tokens, reseal_stored_tokens, seal_account_tokens
 from .core.errors import AccessDenied
 from .core.models import Account, User
 from .core.sessions import SIGNED_IN_WITH, parse_signed_in_with
@@ -20,6 +26,8 @@ from .signals import account_linked, send, user_created, user_updated
 from .web.redirects import origin_of, safe_redirect
 
 __all__ = ["base_url", "finish_email_sign_in", "finish_oauth_sign_in", "redirect_target"]
+
+logger = logging.getLogger("flask_authadapter")
 
 
 def base_url(state: AuthState) -> str:
@@ -82,6 +90,26 @@ def _announce(outcome: SignInOutcome) -> None:
         send(account_linked, app, user=outcome.user, account=outcome.account)
 
 
+def _with_tokens_resealed(state: AuthState, outcome: SignInOutcome) -> SignInOutcome:
+    """After a sign-in wrote fresh tokens: the stored ones it left (a refresh token the
+    provider did not send again) sealed under the current secret too; the outcome's account
+    with its tokens opened, for the signals."""
+    stored = outcome.account
+    if stored is None:
+        return outcome
+    plan = reseal_stored_tokens(state.adapter, stored, state.token_sealer)
+    if plan.unreadable:
+        logger.warning(
+            "a %s account's stored %s cannot be opened (changed, or sealed under a secret "
+            "that is not configured); left as stored",
+            stored.provider,
+            ", ".join(plan.unreadable),
+        )
+    if not outcome.account_linked:
+        return outcome  # only account_linked hands the account to receivers
+    return replace(outcome, account=open_account_tokens(stored, state.token_sealer))
+
+
 def finish_oauth_sign_in(
     state: AuthState, provider: Provider, result: ProviderResult, callback_url: str | None
 ) -> Response:
@@ -107,14 +135,14 @@ def finish_oauth_sign_in(
         return answer
     outcome = oauth_sign_in(
         adapter,
-        account=account,
+        account=seal_account_tokens(account, state.token_sealer),
         profile=profile,
         current_user=signed_in_user,
         allow_dangerous_email_account_linking=provider.allow_dangerous_email_account_linking,
         email_verified=result.email_verified,
         clock=state.clock,
     )
-    _announce(outcome)
+    _announce(_with_tokens_resealed(state, outcome))
     method: tuple[str | None, str | None] = (provider.id, account.provider_account_id)
     if active is not None and outcome.account_linked and outcome.user.id == active.user.id:
         # Linking to the signed-in user: the new session is still signed in the way the

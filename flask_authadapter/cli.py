@@ -6,13 +6,16 @@ import click
 from flask.cli import AppGroup
 
 from .adapters.base import missing_methods
+from .core.account_tokens import reseal_stored_tokens
 from .core.emails import normalize_email
 from .core.errors import SignInError
 from .extension import auth_state
 
 __all__ = ["auth_cli"]
 
-auth_cli = AppGroup("auth", help="Sign-in maintenance: expired rows, revoking, providers.")
+auth_cli = AppGroup(
+    "auth", help="Sign-in maintenance: expired rows, revoking, providers, sealing tokens."
+)
 
 
 @auth_cli.command("cleanup")
@@ -55,3 +58,32 @@ def providers() -> None:
         for key, value in provider.settings().items():
             if key != "type":
                 click.echo(f"    {key}: {value}")
+
+
+@auth_cli.command("reseal-tokens")
+def reseal_tokens() -> None:
+    """Seal every account's provider tokens under the current AUTH_SECRET: those stored in
+    plain text and those sealed under a secret of AUTH_SECRET_FALLBACKS. Run it after a
+    rotation, before removing the old secret from the fallbacks; running it again changes
+    nothing."""
+    state = auth_state()
+    iter_accounts = getattr(state.adapter, "iter_accounts", None)
+    if not callable(iter_accounts):
+        raise click.ClickException(
+            f"the adapter {type(state.adapter).__name__} has no iter_accounts method, which "
+            "reseal-tokens needs to visit every account; the tokens of an account are still "
+            "sealed under the current secret the next time its user signs in with it"
+        )
+    seen = changed = unreadable = 0
+    for account in iter_accounts():
+        seen += 1
+        plan = reseal_stored_tokens(state.adapter, account, state.token_sealer)
+        changed += bool(plan.changes)
+        unreadable += bool(plan.unreadable)
+    click.echo(f"Re-sealed the tokens of {changed} of {seen} account(s).")
+    if unreadable:
+        click.echo(
+            f"{unreadable} account(s) hold tokens that no configured secret opens (changed, or "
+            "sealed under a secret no longer in AUTH_SECRET_FALLBACKS): left as they are. "
+            "A sign-in with the provider stores fresh ones."
+        )

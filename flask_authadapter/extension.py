@@ -28,9 +28,11 @@ from werkzeug.wrappers import Response
 
 from .adapters.base import Adapter, missing_methods
 from .config import AuthConfig, load_config
+from .core.account_tokens import token_sealer
 from .core.clock import Clock, system_clock
 from .core.errors import ConfigurationError, StorageError
 from .core.models import ANONYMOUS, AnonymousUser, User
+from .core.sealing import Sealer
 from .core.sessions import SIGNED_IN_WITH, ActiveSession, SessionManager, signed_in_with
 from .providers.base import Provider
 from .ratelimit import RateLimits
@@ -77,6 +79,8 @@ class AuthState:
     sessions: SessionManager
     clock: Clock
     limits: RateLimits
+    #: Seals and opens the provider's tokens of accounts (see core/account_tokens.py).
+    token_sealer: Sealer
     features: frozenset[str] = field(default_factory=frozenset)
     #: The session cookie's name when the settings fix it (AUTH_COOKIE_SECURE or AUTH_URL
     #: set), worked out once; None when it depends on each request's scheme.
@@ -203,6 +207,7 @@ class Auth:
             sessions=sessions,
             clock=clock,
             limits=limits,
+            token_sealer=token_sealer(config.secrets),
             features=features,
             session_cookie=fixed_cookie_name(config.cookie_name, config),
         )

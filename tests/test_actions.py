@@ -14,8 +14,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.wrappers import Response
 
-from flask_authadapter import Auth, StorageError
+from flask_authadapter import Auth, StorageError, account_tokens
 from flask_authadapter.adapters.sqlalchemy import SQLAlchemyAdapter
+from flask_authadapter.core.account_tokens import token_sealer
+from flask_authadapter.core.sealing import is_sealed
 from flask_authadapter.signals import account_linked, user_created
 from flask_authadapter.testing import KINDS, SQLAlchemyRawStore
 from flask_authadapter.web.responses import ERROR_MESSAGES
@@ -109,7 +111,10 @@ def test_a_first_sign_in_creates_the_user_and_the_account(
     account = raw.account("dummy", "s-1")
     assert account is not None
     assert str(account["user_id"]) == user["id"]
-    assert account["access_token"] == "access-s-1"
+    assert is_sealed(account["access_token"])  # stored sealed, read in plain text
+    with app.app_context():
+        opened = account_tokens("dummy", "s-1")
+    assert opened is not None and opened.access_token == "access-s-1"
     assert account["type"] == "oauth"
     assert [u.id for u in created] == [user["id"]]
     stored = raw.user(user["id"])
@@ -163,8 +168,36 @@ def test_a_second_sign_in_finds_the_user_and_refreshes_the_tokens(
     assert landed.status_code == 302
     assert session_user(second) == user
     assert counts(raw) == counted(users=1, accounts=1, sessions=2)
-    account = raw.account("dummy", "s-1")
-    assert account is not None and account["access_token"] == "fresh-token"
+    with app.app_context():
+        opened = account_tokens("dummy", "s-1")
+    assert opened is not None and opened.access_token == "fresh-token"
+
+
+OLD_SECRET = "old-secret-" + "o" * 40
+NEW_SECRET = "new-secret-" + "n" * 40
+
+
+def test_a_sign_in_seals_again_the_stored_tokens_it_does_not_replace(
+    adapter: SQLAlchemyAdapter, raw: SQLAlchemyRawStore
+) -> None:
+    # Before a rotation: the account's tokens sealed under the old secret, and one still in
+    # plain text from before tokens were sealed.
+    old_app, _ = make_app(adapter, AUTH_SECRET=OLD_SECRET)
+    dummy_sign_in(old_app.test_client(), sub="s-1")
+    adapter.update_account("dummy", "s-1", refresh_token="refresh-from-before")
+    # After it: the dummy provider sends a fresh access token, but no refresh token.
+    app, _ = make_app(adapter, AUTH_SECRET=NEW_SECRET, AUTH_SECRET_FALLBACKS=[OLD_SECRET])
+    dummy_sign_in(app.test_client(), sub="s-1")
+
+    stored = raw.account("dummy", "s-1")
+    assert stored is not None
+    new_only = token_sealer([NEW_SECRET])
+    for name in ("access_token", "refresh_token"):
+        assert not new_only.needs_resealing(stored[name]), name
+    with app.app_context():
+        opened = account_tokens("dummy", "s-1")
+    assert opened is not None
+    assert (opened.access_token, opened.refresh_token) == ("access-s-1", "refresh-from-before")
 
 
 def test_signing_in_again_in_the_same_browser_replaces_its_session(

@@ -9,9 +9,15 @@ import pytest
 from flask import Flask
 
 from flask_authadapter.adapters.sqlalchemy import SQLAlchemyAdapter
+from flask_authadapter.core.account_tokens import (
+    SEALED_FIELDS,
+    open_account_tokens,
+    seal_account_tokens,
+    token_sealer,
+)
 from flask_authadapter.core.clock import FrozenClock
 from flask_authadapter.core.tokens import hash_session_token, new_token
-from flask_authadapter.models import Session, User, VerificationToken
+from flask_authadapter.models import Account, Session, User, VerificationToken
 from flask_authadapter.providers.base import mask
 from flask_authadapter.testing import KINDS, SQLAlchemyRawStore
 from tests.apps import DummyProvider, make_app
@@ -246,5 +252,113 @@ def test_providers_when_there_are_none(adapter: SQLAlchemyAdapter) -> None:
 def test_the_auth_group_has_help(app: Flask) -> None:
     result = invoke(app, "--help")
     assert result.exit_code == 0
-    for command in ("cleanup", "revoke", "providers"):
+    for command in ("cleanup", "revoke", "providers", "reseal-tokens"):
         assert command in result.output
+
+
+# =========================================================================== #
+# flask auth reseal-tokens
+# =========================================================================== #
+
+OLD_SECRET = "old-secret-" + "o" * 40
+NEW_SECRET = "new-secret-" + "n" * 40
+
+
+def add_account(adapter: SQLAlchemyAdapter, email: str, sealed_under: str | None) -> Account:
+    """A user with an account whose tokens are stored in plain text (``sealed_under`` None,
+    as before tokens were sealed) or sealed under the secret ``sealed_under``; the account
+    is returned with its tokens in plain text."""
+    user = add_user(adapter, email)
+    assert user.id is not None
+    plain = Account(
+        user_id=user.id,
+        type="oidc",
+        provider="dummy",
+        provider_account_id=f"sub-{email}",
+        access_token=f"access-{new_token()}",
+        refresh_token=f"refresh-{new_token()}",
+        id_token=f"id.{new_token()}.sig",
+        token_type="Bearer",
+    )
+    stored = (
+        plain if sealed_under is None else seal_account_tokens(plain, token_sealer([sealed_under]))
+    )
+    adapter.link_account(stored)
+    return plain
+
+
+def test_reseal_tokens_seals_plain_text_and_old_secret_tokens_under_the_current_secret(
+    adapter: SQLAlchemyAdapter, raw: SQLAlchemyRawStore
+) -> None:
+    before = add_account(adapter, "ada@example.com", sealed_under=None)
+    under_old = add_account(adapter, "bob@example.com", sealed_under=OLD_SECRET)
+    current = add_account(adapter, "cara@example.com", sealed_under=NEW_SECRET)
+    untouched = raw.account("dummy", current.provider_account_id)
+    app, _ = make_app(adapter, AUTH_SECRET=NEW_SECRET, AUTH_SECRET_FALLBACKS=[OLD_SECRET])
+
+    result = invoke(app, "reseal-tokens")
+
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "Re-sealed the tokens of 2 of 3 account(s)."
+    new_only = token_sealer([NEW_SECRET])  # the old secret can now leave the fallbacks
+    for account in (before, under_old, current):
+        stored = adapter.get_account("dummy", account.provider_account_id)
+        assert stored is not None
+        for name in SEALED_FIELDS:
+            value = getattr(stored, name)
+            assert value is None or not new_only.needs_resealing(value), name
+        assert open_account_tokens(stored, new_only) == account
+    assert raw.account("dummy", current.provider_account_id) == untouched
+    for token in (before.access_token, before.refresh_token, before.id_token):
+        assert token is not None and token not in result.output
+
+    again = invoke(app, "reseal-tokens")
+    assert again.exit_code == 0
+    assert again.output.strip() == "Re-sealed the tokens of 0 of 3 account(s)."
+
+
+def test_reseal_tokens_reports_tokens_no_secret_opens_and_leaves_them(
+    adapter: SQLAlchemyAdapter, raw: SQLAlchemyRawStore
+) -> None:
+    lost = add_account(adapter, "ada@example.com", sealed_under="a-secret-no-longer-configured")
+    stored = raw.account("dummy", lost.provider_account_id)
+    app, _ = make_app(adapter, AUTH_SECRET=NEW_SECRET)
+
+    result = invoke(app, "reseal-tokens")
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[0] == "Re-sealed the tokens of 0 of 1 account(s)."
+    assert lines[1].startswith("1 account(s) hold tokens that no configured secret opens")
+    assert raw.account("dummy", lost.provider_account_id) == stored
+
+
+def test_reseal_tokens_with_no_accounts(app: Flask) -> None:
+    result = invoke(app, "reseal-tokens")
+    assert result.exit_code == 0
+    assert result.output.strip() == "Re-sealed the tokens of 0 of 0 account(s)."
+
+
+class WithoutIteration:
+    """An adapter that cannot list every account (``iter_accounts`` is optional)."""
+
+    def __init__(self, inner: SQLAlchemyAdapter) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "iter_accounts":
+            raise AttributeError(name)
+        return getattr(self._inner, name)
+
+
+def test_reseal_tokens_says_clearly_when_the_adapter_cannot_list_every_account(
+    adapter: SQLAlchemyAdapter, raw: SQLAlchemyRawStore
+) -> None:
+    add_account(adapter, "ada@example.com", sealed_under=None)
+    stored = raw.account("dummy", "sub-ada@example.com")
+    app, _ = make_app(WithoutIteration(adapter))
+    result = invoke(app, "reseal-tokens")
+    assert result.exit_code == 1
+    assert "the adapter WithoutIteration has no iter_accounts method" in result.output
+    assert "Traceback" not in result.output
+    assert raw.account("dummy", "sub-ada@example.com") == stored

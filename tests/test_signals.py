@@ -26,6 +26,7 @@ from flask_authadapter import auth_state, sign_in
 from flask_authadapter.actions import finish_email_sign_in
 from flask_authadapter.adapters.sqlalchemy import SQLAlchemyAdapter
 from flask_authadapter.core.clock import FrozenClock
+from flask_authadapter.core.sealing import is_sealed
 from flask_authadapter.models import Account, Session, User
 from flask_authadapter.signals import (
     account_linked,
@@ -222,6 +223,19 @@ def test_signing_in_with_a_new_provider_account_links_it(
     assert linked["account"].provider_account_id == "43"
     assert linked["user"].email == "ada@example.com"
     assert recorder.one("signed_in")["is_new_user"] is False
+
+
+def test_account_linked_hands_receivers_the_tokens_in_plain_text(
+    client: FlaskClient, recorder: Recorder, adapter: SQLAlchemyAdapter
+) -> None:
+    dummy_sign_in(client, sub="42")  # a new user with the account
+    dummy_sign_in(client, sub="43", email=None)  # an account linked to the signed-in user
+    for linked in (kwargs for name, _, kwargs in recorder.calls if name == "account_linked"):
+        account = linked["account"]
+        assert account.access_token == f"access-{account.provider_account_id}"
+        stored = adapter.get_account("dummy", account.provider_account_id)
+        assert stored is not None and is_sealed(stored.access_token)
+    assert recorder.names.count("account_linked") == 2
 
 
 def test_signing_out_through_the_blueprint_sends_signed_out(

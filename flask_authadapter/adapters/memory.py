@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
@@ -245,6 +245,13 @@ class MemoryAdapter:
         with self._lock:
             found = [_copy(a) for a in self._accounts.values() if a.user_id == user_id]
         return sorted(found, key=lambda a: (a.provider, a.provider_account_id))
+
+    def iter_accounts(self) -> Iterator[Account]:
+        """Every provider account of every user, by provider then account id (optional in
+        the contract: ``flask auth reseal-tokens`` needs it)."""
+        with self._lock:
+            found = [_copy(a) for a in self._accounts.values()]
+        yield from sorted(found, key=lambda a: (a.provider, a.provider_account_id))
 
     # Sessions -----------------------------------------------------------------------
     @staticmethod

@@ -453,6 +453,28 @@ class AdapterSuite:
         assert raw.count("users") == 1
         assert raw.count("accounts") == 1
 
+    def test_iter_accounts_visits_every_account_once(self, adapter: Adapter) -> None:
+        # Optional in the contract (``flask auth reseal-tokens`` needs it): skipped without.
+        iter_accounts = getattr(adapter, "iter_accounts", None)
+        if not callable(iter_accounts):
+            pytest.skip("the adapter has no iter_accounts (optional)")
+        assert list(iter_accounts()) == []
+        users = [self.make_user(adapter) for _ in range(3)]
+        made = [
+            self.make_account(adapter, users[n % 3], ("github", "gitlab", "google")[n % 3])
+            for n in range(16)
+        ]
+        # Updating accounts while iterating (as resealing does) visits each once all the same.
+        seen = []
+        for account in iter_accounts():
+            seen.append(account)
+            adapter.update_account(
+                account.provider, account.provider_account_id, access_token="updated"
+            )
+        key = lambda a: (a.provider, a.provider_account_id)  # noqa: E731
+        assert sorted(seen, key=key) == sorted(made, key=key)
+        assert all(a.access_token == "updated" for a in iter_accounts())
+
     def test_update_unknown_account_returns_none(self, adapter: Adapter) -> None:
         assert adapter.update_account("github", "no-such-account", access_token="x") is None
 

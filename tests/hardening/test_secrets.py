@@ -46,9 +46,11 @@ the account page (linking, ending sessions), ``/auth/session``, ``/auth/csrf``,
 the 503 of a StorageError (an unusable SQLite URL, a refused PostgreSQL URL with a
 password, tables gone mid-flow), whose log records carry the traceback.
 
-A known leak is pinned by a strict xfail test, ``test_oauth_tokens_stay_out_of_the_sql_log``.
+The provider's access, refresh and ID tokens are stored in the ``accounts`` row sealed
+(AES-GCM under a key derived from AUTH_SECRET), so they are in no SQL statement either;
+``test_oauth_tokens_stay_out_of_the_sql_log`` checks that on its own for the two OAuth flows.
 The stored forms are checked last, on SQLite and PostgreSQL: no table holds a session
-cookie, a link token, a code or any other secret but the provider's tokens.
+cookie, a link token, a code, a provider's token or any other secret.
 """
 
 from __future__ import annotations
@@ -82,9 +84,10 @@ from sqlalchemy import Engine, create_engine, event
 from werkzeug.test import TestResponse
 
 import flask_authadapter.core.tokens as tokens_module
-from flask_authadapter import Auth, current_user, login_required
+from flask_authadapter import Auth, account_tokens, current_user, login_required
 from flask_authadapter.adapters.sqlalchemy import SQLAlchemyAdapter
 from flask_authadapter.core.clock import FrozenClock
+from flask_authadapter.core.sealing import is_sealed
 from flask_authadapter.core.verification import CODE_ALPHABET
 from flask_authadapter.providers import OIDC, Email
 from flask_authadapter.providers.base import Provider
@@ -121,7 +124,7 @@ GENERATED = "other token drawn by the library (a replaced session, a flow's stat
 #: Bookkeeping only: the whole link of a sign-in email (its token is the LINK secret).
 LINK_URL = "sign-in link"
 
-#: The tokens a provider issues: stored in the ``accounts`` row by design (Auth.js's model).
+#: The tokens a provider issues: stored sealed in the ``accounts`` row.
 OAUTH_TOKENS = frozenset({ACCESS, REFRESH, ID_TOKEN})
 
 #: Where secrets could show: log records, SQL, the app's answers, the process's output
@@ -1093,22 +1096,14 @@ def test_no_secret_in_logs_sql_pages_or_json(harness: Harness, name: str) -> Non
         failures = [r for r in records if r.exc_info and "StorageError" in record_text(r)]
         assert failures, "the 503s were not logged with their traceback"
 
-    # OAuth tokens are stored in the accounts row by design, so they are SQL parameters:
-    # test_oauth_tokens_stay_out_of_the_sql_log pins that on its own.
-    leaks = harness.leaks(ignore=frozenset((SQL, kind) for kind in OAUTH_TOKENS))
+    leaks = harness.leaks()
     assert not leaks, "\n".join(leaks)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: the accounts row keeps the provider's access, refresh and ID tokens in plain "
-        "text, so they are parameters of the INSERT/UPDATE: with SQL logging on "
-        "(sqlalchemy.engine at INFO, i.e. echo=True) they are logged"
-    ),
-)
 @pytest.mark.parametrize("name", ["oidc-sign-in-against-the-mock-provider", "oauth-dummy-provider"])
 def test_oauth_tokens_stay_out_of_the_sql_log(harness: Harness, name: str) -> None:
+    """The provider's tokens are stored sealed: with SQL logging on (``sqlalchemy.engine``
+    at INFO, i.e. ``echo=True``) and the SQLite trace, no INSERT or UPDATE shows one."""
     FLOWS[name].run(harness)
     assert harness.secrets[ACCESS]
     leaks = harness.leaks(kinds=OAUTH_TOKENS, channels=(SQL,))
@@ -1186,14 +1181,26 @@ def test_the_stored_forms_hold_no_raw_secret(
 
     dump = repr(rows)
     kinds = harness.classified()
+    assert kinds[ACCESS] and kinds[REFRESH] and kinds[ID_TOKEN]
     for kind in (SESSION, LINK, CODE, CSRF, STATE, NONCE, AUTH_CODE, VERIFIER, GENERATED):
         for value in kinds.get(kind, ()):
             assert value not in dump, f"a {kind} is stored as such"
+    for kind in OAUTH_TOKENS:
+        for value in kinds[kind]:
+            assert value not in dump, f"an {kind} is stored as such"
+            assert _sha256(value) not in dump, f"the hash of an {kind} is stored"
     for kind in (AUTH_SECRET, SECRET_KEY, CLIENT_SECRET):
         assert next(iter(kinds[kind])) not in dump, f"the {kind} is stored"
-    # By design (Auth.js's accounts table) the provider's tokens are stored as issued:
-    # SECURITY.md lists it among the requirements not met.
-    assert kinds[ACCESS] & {row["access_token"] for row in rows["accounts"]}
+    # The provider's tokens are stored sealed, and the app reads them as issued.
+    (account,) = rows["accounts"]
+    for name in ("access_token", "refresh_token", "id_token"):
+        assert is_sealed(account[name]), name
+    with app.app_context():
+        opened = account_tokens(account["provider"], account["provider_account_id"])
+    assert opened is not None
+    assert opened.access_token in kinds[ACCESS]
+    assert opened.refresh_token in kinds[REFRESH]
+    assert opened.id_token in kinds[ID_TOKEN]
 
 
 def test_every_flow_is_listed() -> None:

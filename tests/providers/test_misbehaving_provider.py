@@ -51,6 +51,7 @@ from joserfc.jwk import KeySet, OctKey
 from werkzeug.test import TestResponse
 from werkzeug.wrappers import Response
 
+from flask_authadapter import account_tokens
 from flask_authadapter.adapters.memory import MemoryAdapter
 from flask_authadapter.core.errors import ERROR_STATUS
 from flask_authadapter.providers.oauth import OIDC
@@ -714,8 +715,11 @@ def test_the_well_behaved_provider_signs_in_with_pkce_nonce_and_state(
     account = rp.raw.account(PROVIDER_ID, SUBJECT)
     assert account is not None
     assert account["type"] == "oidc"
-    assert account["id_token"] == issued["id_token"]
-    assert account["access_token"] == issued["access_token"]
+    with rp.app.app_context():  # stored sealed, read in plain text
+        tokens = account_tokens(PROVIDER_ID, SUBJECT)
+    assert tokens is not None
+    assert tokens.id_token == issued["id_token"]
+    assert tokens.access_token == issued["access_token"]
     assert abs(account["expires_at"] - (time.time() + 3600)) < 60
     user = rp.raw.user(account["user_id"])
     assert user is not None and user["email"] == EMAIL

@@ -26,8 +26,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine
 from werkzeug.wrappers import Response
 
+from flask_authadapter import account_tokens
 from flask_authadapter.adapters.sqlalchemy import SQLAlchemyAdapter
-from flask_authadapter.models import User
+from flask_authadapter.core.sealing import is_sealed
+from flask_authadapter.models import Account, User
 from flask_authadapter.providers import OIDC
 from flask_authadapter.testing import KINDS, SQLAlchemyRawStore
 from tests.apps import DummyProvider, csrf_from, dummy_sign_in, make_app
@@ -178,6 +180,14 @@ def sign_in(
     return client.get(callback_target(location))
 
 
+def tokens_of(app: Flask, sub: str, provider: str = "mock") -> Account:
+    """The stored account of ``sub`` with its tokens opened, as the app reads them."""
+    with app.app_context():
+        account = account_tokens(provider, sub)
+    assert account is not None
+    return account
+
+
 def query(url: str) -> dict[str, str]:
     return dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
 
@@ -261,6 +271,7 @@ def test_the_token_request_proves_pkce_and_authenticates_the_client(
 
 
 def test_a_first_sign_in_creates_the_user_and_the_account(
+    app: Flask,
     client: FlaskClient,
     oidc_provider: MockProvider,
     new_person: NewPerson,
@@ -290,13 +301,15 @@ def test_a_first_sign_in_creates_the_user_and_the_account(
     assert account["type"] == "oidc"
     assert account["provider"] == "mock"
     assert account["provider_account_id"] == sub
-    assert account["access_token"] == issued["access_token"]
-    assert account["refresh_token"] == issued["refresh_token"]
-    assert account["id_token"] == issued["id_token"]
     assert account["token_type"] == "Bearer"
     assert account["scope"] == "openid email profile"
     assert before + 3600 - 5 <= account["expires_at"] <= int(time.time()) + 3600 + 5
-    assert decode_jwt_claims(account["id_token"])["sub"] == sub
+    # The tokens are stored sealed, and read in plain text through the app.
+    opened = tokens_of(app, sub)
+    for name in ("access_token", "refresh_token", "id_token"):
+        assert is_sealed(account[name]), name
+        assert getattr(opened, name) == issued[name], name
+    assert decode_jwt_claims(opened.id_token or "")["sub"] == sub
 
     # The session works.
     assert session_user(client) == {
@@ -319,6 +332,7 @@ def test_a_second_sign_in_finds_the_user_and_updates_the_tokens(
     assert sign_in(first_browser, oidc_provider, sub).status_code == 302
     before = dict(raw.account("mock", sub) or {})
     user_id = before["user_id"]
+    tokens_before = tokens_of(app, sub)
 
     second_browser = app.test_client()
     landed = sign_in(second_browser, oidc_provider, sub, callback_url="/")
@@ -329,8 +343,10 @@ def test_a_second_sign_in_finds_the_user_and_updates_the_tokens(
     after = raw.account("mock", sub)
     assert after is not None
     assert after["user_id"] == user_id
+    tokens_after = tokens_of(app, sub)
     for name in ("access_token", "refresh_token", "id_token"):
-        assert after[name] and after[name] != before[name], f"{name} was not updated"
+        fresh, old = getattr(tokens_after, name), getattr(tokens_before, name)
+        assert fresh and fresh != old, f"{name} was not updated"
     assert after["expires_at"] >= before["expires_at"]
     assert (session_user(second_browser) or {}).get("id") == user_id
     assert (session_user(first_browser) or {}).get("email") == email
@@ -795,8 +811,7 @@ def test_no_token_code_verifier_or_secret_is_logged_during_a_whole_flow(
         secrets[f"code_verifier {attempt}"] = exchange.form["code_verifier"]
         for name in ("access_token", "refresh_token", "id_token"):
             secrets[f"{name} {attempt}"] = exchange.body[name]
-    account = raw.account("mock", sub) or {}
-    assert account["access_token"] == secrets["access_token 1"]
+    assert tokens_of(app, sub).access_token == secrets["access_token 1"]
 
     ours = [r for r in caplog.records if not r.name.startswith(_PROVIDER_LOGGERS)]
     # The client side of Authlib is captured (it is what logs the code_verifier).
