@@ -52,11 +52,15 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
         "Temporarily unavailable",
         "Sign-in is unavailable for a moment. Please try again shortly.",
     ),
+    "TooLarge": (
+        "Too much data",
+        "The form sent was far larger than a sign-in form can be. Please go back and try again.",
+    ),
     "Default": ("Unable to sign in", "Something went wrong. Please try again."),
 }
 
 #: Statuses of the codes that are not sign-in errors.
-_EXTRA_STATUS = {"Unavailable": 503}
+_EXTRA_STATUS = {"Unavailable": 503, "TooLarge": 413}
 
 
 def status_of(code: str) -> int:
