@@ -11,16 +11,13 @@ server (aiosmtpd): where each message goes, and who each browser is signed in as
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
 
-from tests.hardening.apps_under_test import InProcessBrowser, create_app, create_tables, dispose
+from tests.hardening.apps_under_test import InProcessBrowser
 from tests.mail import MailServer, sign_in_link
-
-HOST = "app.example"
 
 PAIRS = {
     "sharp s": (("ada@fa\u00df.de", "ada@xn--fa-hia.de"), ("ada@fass.de", "ada@fass.de")),
@@ -32,14 +29,8 @@ PAIRS = {
 
 
 @pytest.fixture
-def app(tmp_path: Path, smtp_server: MailServer) -> Iterator[Flask]:
-    url = f"sqlite:///{tmp_path / 'domains.db'}"
-    create_tables(url)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SERVER_NAME": HOST, **smtp_server.config})
-    try:
-        yield app
-    finally:
-        dispose(app)
+def app(sqlite_app: Callable[..., Flask]) -> Flask:
+    return sqlite_app()
 
 
 @pytest.mark.parametrize("pair", list(PAIRS.values()), ids=list(PAIRS))

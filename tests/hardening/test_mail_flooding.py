@@ -12,38 +12,14 @@ sets one: 3 per mailbox and network, 10 per mailbox in all, 20 per client networ
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable
 
-import pytest
 from flask import Flask
 
-from tests.hardening.apps_under_test import InProcessBrowser, create_app, create_tables, dispose
+from tests.hardening.apps_under_test import InProcessBrowser
 from tests.mail import MailServer
 
-HOST = "app.example"
 ATTEMPTS = 40
-
-
-@pytest.fixture
-def make(tmp_path: Path, smtp_server: MailServer) -> Iterator[Any]:
-    """``make(**config)``: the app under test on a fresh SQLite file, sending to the SMTP
-    server."""
-    url = f"sqlite:///{tmp_path / 'flooding.db'}"
-    create_tables(url)
-    apps: list[Flask] = []
-
-    def build(**config: Any) -> Flask:
-        app = create_app(
-            {"SQLALCHEMY_DATABASE_URI": url, "SERVER_NAME": HOST, **smtp_server.config, **config}
-        )
-        apps.append(app)
-        return app
-
-    yield build
-    for app in apps:
-        dispose(app)
 
 
 def flood(app: Flask, requests: list[tuple[str, str]]) -> list[int]:
@@ -63,9 +39,9 @@ def to_mailbox(smtp: MailServer, mailbox: str) -> int:
 
 
 def test_tags_of_one_mailbox_from_one_network_share_its_quota(
-    make: Any, smtp_server: MailServer
+    sqlite_app: Callable[..., Flask], smtp_server: MailServer
 ) -> None:
-    app = make()
+    app = sqlite_app()
     statuses = flood(app, [("203.0.113.9", f"ada+{n}@example.com") for n in range(ATTEMPTS)])
     assert statuses[:3] == [302] * 3
     assert set(statuses[3:]) == {429}
@@ -73,9 +49,9 @@ def test_tags_of_one_mailbox_from_one_network_share_its_quota(
 
 
 def test_tags_of_one_mailbox_from_many_networks_meet_the_total_cap(
-    make: Any, smtp_server: MailServer
+    sqlite_app: Callable[..., Flask], smtp_server: MailServer
 ) -> None:
-    app = make()
+    app = sqlite_app()
     requests = [(f"198.51.100.{n + 1}", f"ada+{n}@example.com") for n in range(ATTEMPTS)]
     statuses = flood(app, requests)
     assert statuses[:10] == [302] * 10
@@ -89,9 +65,9 @@ def test_tags_of_one_mailbox_from_many_networks_meet_the_total_cap(
 
 
 def test_many_addresses_of_one_ipv6_slash_64_are_one_client(
-    make: Any, smtp_server: MailServer
+    sqlite_app: Callable[..., Flask], smtp_server: MailServer
 ) -> None:
-    app = make()
+    app = sqlite_app()
     requests = [(f"2001:db8:42:7::{n + 1:x}", f"user{n}@example.com") for n in range(ATTEMPTS)]
     statuses = flood(app, requests)
     assert statuses[:20] == [302] * 20  # AUTH_RATELIMIT_IP: 20 per hour per network
@@ -102,9 +78,9 @@ def test_many_addresses_of_one_ipv6_slash_64_are_one_client(
 
 
 def test_many_addresses_of_one_ipv6_slash_64_share_a_mailboxs_quota(
-    make: Any, smtp_server: MailServer
+    sqlite_app: Callable[..., Flask], smtp_server: MailServer
 ) -> None:
-    app = make()
+    app = sqlite_app()
     requests = [(f"2001:db8:42:7:{n + 1:x}::1", "ada@example.com") for n in range(ATTEMPTS)]
     statuses = flood(app, requests)
     assert statuses[:3] == [302] * 3
@@ -112,8 +88,8 @@ def test_many_addresses_of_one_ipv6_slash_64_share_a_mailboxs_quota(
     assert to_mailbox(smtp_server, "ada@example.com") == 3
 
 
-def test_the_global_send_budget(make: Any, smtp_server: MailServer) -> None:
-    app = make(AUTH_RATELIMIT_SEND_GLOBAL="5 per hour")
+def test_the_global_send_budget(sqlite_app: Callable[..., Flask], smtp_server: MailServer) -> None:
+    app = sqlite_app(AUTH_RATELIMIT_SEND_GLOBAL="5 per hour")
     requests = [(f"198.51.100.{n + 1}", f"user{n}@example.com") for n in range(8)]
     statuses = flood(app, requests)
     assert statuses == [302] * 5 + [429] * 3

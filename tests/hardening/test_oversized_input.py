@@ -13,8 +13,7 @@ server (aiosmtpd), with ``TESTING`` off and exceptions not propagated: a crash w
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -22,28 +21,18 @@ import pytest
 from flask import Flask
 
 from flask_authadapter.views import MAX_FORM_BYTES
-from tests.hardening.apps_under_test import InProcessBrowser, create_app, create_tables, dispose
+from tests.hardening.apps_under_test import InProcessBrowser
 from tests.mail import MailServer
-
-HOST = "app.example"
 
 
 @pytest.fixture
-def make(tmp_path: Path, smtp_server: MailServer) -> Iterator[Any]:
-    """``make(**config)``: the app under test on a fresh SQLite file, as in production."""
-    url = f"sqlite:///{tmp_path / 'oversized.db'}"
-    create_tables(url)
-    apps: list[Flask] = []
+def make(sqlite_app: Callable[..., Flask]) -> Callable[..., Flask]:
+    """``make(**config)``: the app under test on SQLite, exceptions not propagated."""
 
     def build(**config: Any) -> Flask:
-        settings = {"SQLALCHEMY_DATABASE_URI": url, "SERVER_NAME": HOST, **smtp_server.config}
-        app = create_app({**settings, "PROPAGATE_EXCEPTIONS": False, **config})
-        apps.append(app)
-        return app
+        return sqlite_app(PROPAGATE_EXCEPTIONS=False, **config)
 
-    yield build
-    for app in apps:
-        dispose(app)
+    return build
 
 
 def assert_too_large(answer: Any) -> None:
