@@ -60,10 +60,10 @@ class IssuedSignIn:
     they expire. Never stored as such."""
 
     identifier: str
-    request_id: str
     token: str
     code: str
     expires: datetime
+    request_id: str
 
 
 def _bound_code(request_id: str, code: str) -> str:
@@ -92,8 +92,13 @@ class Verifier:
     def issue(self, identifier: str) -> IssuedSignIn:
         """A new link token and code for ``identifier``, for a new request id; its earlier
         ones keep working."""
-        request_id, token, code = new_token(), new_token(), new_code()
-        issued = IssuedSignIn(identifier, request_id, token, code, self.clock() + self.max_age)
+        issued = IssuedSignIn(
+            identifier=identifier,
+            token=new_token(),
+            code=new_code(),
+            expires=self.clock() + self.max_age,
+            request_id=new_token(),
+        )
         for stored in self._stored_forms(issued, self.secrets[0]):
             self.adapter.create_verification_token(
                 VerificationToken(identifier, stored, issued.expires)

@@ -266,7 +266,7 @@ def test_a_wrong_secret_of_the_right_shape_changes_nothing(
     issued = verifier.issue(ADA)
     wrong = new_token() if kind == "link" else new_code()
     assert wrong not in (issued.token, issued.code)
-    wrong_pair = IssuedSignIn(ADA, issued.request_id, wrong, wrong, issued.expires)
+    wrong_pair = IssuedSignIn(ADA, wrong, wrong, issued.expires, issued.request_id)
     with no_change(store), pytest.raises(Verification):
         _redeem(verifier, kind, wrong_pair)
     _redeem(verifier, kind, issued)
