@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import ipaddress
 import math
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -124,6 +125,10 @@ class RateLimits:
             raise ConfigurationError("AUTH_CODE_MAX_ATTEMPTS must be at least 1")
         self.code_attempts = code_attempts
         self.enabled = enabled
+        # One code try claimed at a time in this process: the memory storage's increment is
+        # not atomic when threads race on a new key (and may even fail). Across processes
+        # the shared storage's own increment is (Redis: one script).
+        self._claiming = threading.Lock()
 
     @classmethod
     def from_config(cls, config: AuthConfig) -> RateLimits:
@@ -205,6 +210,6 @@ class RateLimits:
         limits disabled: unlimited guesses would make an 8-character code guessable.
         """
         key = f"authadapter/code-try/{self._key(request_id)}"
-        with self._storage():
+        with self._storage(), self._claiming:
             count = self.storage.incr(key, window_seconds)
         return count <= self.code_attempts
