@@ -57,12 +57,16 @@ DEFAULTS: dict[str, Any] = {
     "AUTH_SITE_NAME": None,
     # Rate limits (the `limits` library's notation), counted in AUTH_RATELIMIT_STORAGE_URI:
     # memory:// for one process, redis://host:6379 to share the counts between instances.
+    # A client network is an IPv4 address or an IPv6 /64; an address's mailbox is the
+    # address without its +tag.
     "AUTH_RATELIMIT_ENABLED": True,
     "AUTH_RATELIMIT_STORAGE_URI": "memory://",
-    "AUTH_RATELIMIT_EMAIL": "3 per 10 minutes",  # sign-in emails per address
-    "AUTH_RATELIMIT_IP": "20 per hour",  # sign-in emails per client IP
-    "AUTH_RATELIMIT_VERIFY": "30 per 10 minutes",  # link/code redemptions per client IP
-    # Wrong sign-in codes before the address's link and code are void.
+    "AUTH_RATELIMIT_EMAIL": "3 per 10 minutes",  # sign-in emails per mailbox per network
+    "AUTH_RATELIMIT_EMAIL_TOTAL": "10 per 10 minutes",  # per mailbox, all networks together
+    "AUTH_RATELIMIT_IP": "20 per hour",  # sign-in emails per client network
+    "AUTH_RATELIMIT_SEND_GLOBAL": None,  # sign-in emails of the whole app (None: no budget)
+    "AUTH_RATELIMIT_VERIFY": "30 per 10 minutes",  # link/code redemptions per client network
+    # Codes that may be tried per sign-in request before that code is void (its link is not).
     "AUTH_CODE_MAX_ATTEMPTS": 5,
     # Seconds before a silent SMTP server is given up on.
     "AUTH_EMAIL_TIMEOUT": 10,
@@ -92,7 +96,9 @@ class AuthConfig:
     ratelimit_enabled: bool
     ratelimit_storage_uri: str
     ratelimit_email: str
+    ratelimit_email_total: str
     ratelimit_ip: str
+    ratelimit_send_global: str | None
     ratelimit_verify: str
     code_max_attempts: int
 
@@ -245,10 +251,26 @@ def load_config(config: Mapping[str, Any], *, app_name: str = "") -> AuthConfig:
         ratelimit_enabled=_flag("AUTH_RATELIMIT_ENABLED", get("AUTH_RATELIMIT_ENABLED")),
         ratelimit_storage_uri=str(get("AUTH_RATELIMIT_STORAGE_URI")),
         ratelimit_email=str(get("AUTH_RATELIMIT_EMAIL")),
+        ratelimit_email_total=str(get("AUTH_RATELIMIT_EMAIL_TOTAL")),
         ratelimit_ip=str(get("AUTH_RATELIMIT_IP")),
+        ratelimit_send_global=_optional_limit(
+            "AUTH_RATELIMIT_SEND_GLOBAL", get("AUTH_RATELIMIT_SEND_GLOBAL")
+        ),
         ratelimit_verify=str(get("AUTH_RATELIMIT_VERIFY")),
         code_max_attempts=_count("AUTH_CODE_MAX_ATTEMPTS", get("AUTH_CODE_MAX_ATTEMPTS")),
     )
+
+
+def _optional_limit(name: str, value: Any) -> str | None:
+    """A limit's text, or None (unset). Whether the text is a limit is checked, at start-up
+    too, where the limits are built (:class:`~flask_authadapter.ratelimit.RateLimits`)."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ConfigurationError(
+            f"{name} must be a limit such as '1000 per hour', or None for none, not {value!r}"
+        )
+    return value
 
 
 def _count(name: str, value: Any) -> int:

@@ -3,7 +3,10 @@
 Opening the link never uses it: ``GET`` (and ``HEAD``) only render a confirm page whose
 button POSTs the token. Email security scanners that open every link in a message (Safe
 Links, Mimecast, ...) therefore cannot burn it. The same email carries a code that the
-browser which asked for the link can type on the "check your email" page instead.
+browser which asked for the link can type on the "check your email" page instead: the
+code is bound to that request (its id is in the browser's pending cookie), and each request
+has its own few tries, so neither another browser nor too many wrong codes can touch the
+emailed link, or anyone else's.
 """
 
 from __future__ import annotations
@@ -17,12 +20,13 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from .actions import finish_email_sign_in, redirect_target
-from .core.errors import AccessDenied, EmailSignin, SignInError, Verification
+from .core.errors import AccessDenied, EmailSignin, RateLimited, SignInError, Verification
 from .core.verification import Verifier
 from .extension import AuthState
 from .providers.email import Email
 from .web.cookies import delete_cookie, read_cookie, write_cookie
 from .web.csrf import CSRF_FIELD, csrf_token
+from .web.responses import error_response
 
 __all__ = ["confirm_page", "redeem", "request_link", "verify_request_context"]
 
@@ -48,6 +52,17 @@ def _client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
+def _rate_limited(state: AuthState, refusal: RateLimited) -> Response:
+    """The 429 page (or JSON), saying when to try again."""
+    logger.info("sign-in refused (%s): %s", refusal.code, refusal)
+    return error_response(
+        refusal.code,
+        state.config,
+        site_name=state.config.site_name,
+        retry_after=refusal.retry_after,
+    )
+
+
 def _signin_error_page(state: AuthState, callback_url: str) -> Response:
     query = {"error": EmailSignin.code}
     if callback_url:
@@ -66,14 +81,16 @@ def request_link(state: AuthState, provider: Email) -> Response:
     except EmailSignin as error:
         logger.info("sign-in email refused: %s", error)
         return _signin_error_page(state, request.form.get("callback_url") or "")
-    state.limits.sending(email, _client_ip())
+    try:
+        state.limits.sending(email, _client_ip())
+    except RateLimited as refusal:
+        return _rate_limited(state, refusal)
     existing = state.adapter.get_user_by_email(email)
     decision = _sign_in_callback(state, email, existing)
     if decision is not None:
         return decision
     verifier = _verifier(state, provider)
     issued = verifier.issue(email)
-    state.limits.reset_codes(email)
     base = state.config.url
     assert base is not None  # the Email provider refuses to start without AUTH_URL
     link = f"{base}{state.config.url_prefix}/callback/{provider.id}?" + urlencode(
@@ -84,12 +101,14 @@ def request_link(state: AuthState, provider: Email) -> Response:
             provider.message(to=email, url=link, code=issued.code, expires=issued.expires)
         )
     except Exception as exc:
-        verifier.withdraw(email)  # no usable link or code behind a failed email
+        verifier.cancel(issued)  # no usable link or code behind a failed email
         # The exception names the server, never the message: no token reaches the log.
         logger.error("sending the sign-in email failed: %s: %s", type(exc).__name__, exc)
         raise EmailSignin("the sign-in email could not be sent") from None
     response = redirect(url_for("auth.verify_request_page"))
-    pending = _pending_serializer(state).dumps({"email": email, "callback_url": callback_url})
+    pending = _pending_serializer(state).dumps(
+        {"email": email, "callback_url": callback_url, "request": issued.request_id}
+    )
     write_cookie(response, request, PENDING_COOKIE, pending, state.config)
     return response
 
@@ -143,9 +162,15 @@ def _pending(state: AuthState, provider: Email) -> dict[str, str] | None:
         )
     except BadSignature:
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("email"), str):
+    if not isinstance(data, dict) or not all(
+        isinstance(data.get(key), str) for key in ("email", "request")
+    ):
         return None
-    return {"email": data["email"], "callback_url": str(data.get("callback_url") or "")}
+    return {
+        "email": data["email"],
+        "callback_url": str(data.get("callback_url") or ""),
+        "request": data["request"],
+    }
 
 
 def verify_request_context(state: AuthState, provider: Email | None) -> dict[str, Any]:
@@ -156,22 +181,27 @@ def verify_request_context(state: AuthState, provider: Email | None) -> dict[str
 
 def redeem(state: AuthState, provider: Email) -> Response:
     """``POST /callback/email``: use the link's token, or a typed code, and sign in."""
-    state.limits.verifying(_client_ip())
+    try:
+        state.limits.verifying(_client_ip())
+    except RateLimited as refusal:
+        return _rate_limited(state, refusal)
     verifier = _verifier(state, provider)
     if "code" in request.form:
         pending = _pending(state, provider)
         if pending is None:
             raise Verification("a code was typed in a browser that did not ask for it")
-        email, callback_url = pending["email"], pending["callback_url"]
-        try:
-            verifier.redeem_code(email, request.form.get("code"))
-        except Verification:
-            window = int(provider.max_age.total_seconds())
-            if state.limits.wrong_code(email, window):
-                verifier.withdraw(email)
-                state.limits.reset_codes(email)
-                logger.info("too many wrong codes: the address's sign-in is void")
-            raise
+        email, callback_url, request_id = (
+            pending["email"],
+            pending["callback_url"],
+            pending["request"],
+        )
+        window = int(provider.max_age.total_seconds())
+        verifier.redeem_code(
+            email,
+            request.form.get("code"),
+            request_id=request_id,
+            claim=lambda: state.limits.code_attempt(request_id, window),
+        )
     else:
         try:
             email = provider.normalize(request.form.get("email"))

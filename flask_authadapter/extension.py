@@ -190,15 +190,7 @@ class Auth:
             store_user_agent=config.store_user_agent and _stores(adapter, "session", "user_agent"),
             store_signed_in_with=_stores(adapter, "session", SIGNED_IN_WITH),
         )
-        limits = RateLimits(
-            config.ratelimit_storage_uri,
-            key_secret=config.secret,
-            send_per_email=config.ratelimit_email,
-            send_per_ip=config.ratelimit_ip,
-            verify_per_ip=config.ratelimit_verify,
-            code_attempts=config.code_max_attempts,
-            enabled=config.ratelimit_enabled,
-        )
+        limits = RateLimits.from_config(config)
         app.extensions["authadapter"] = AuthState(
             auth=self,
             config=config,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from flask import (
     Blueprint,
     abort,
+    current_app,
     jsonify,
     make_response,
     redirect,
@@ -22,6 +23,7 @@ from flask import (
     url_for,
 )
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from . import email_flow
@@ -83,6 +85,27 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
+
+
+#: The largest request body the blueprint reads. Its forms hold a few short fields (an
+#: address, a code, a token, a callback URL, a provider's form_post answer): a body larger
+#: than this is refused with 413 before it is parsed.
+MAX_FORM_BYTES = 64 * 1024
+
+
+@blueprint.before_request
+def _bounded_body() -> None:
+    """Bound what the blueprint's requests may send (the app's own limit, if lower, holds)."""
+    app_limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    request.max_content_length = min(app_limit or MAX_FORM_BYTES, MAX_FORM_BYTES)
+    request.max_form_memory_size = request.max_content_length
+
+
+@blueprint.errorhandler(RequestEntityTooLarge)
+def _too_large(error: RequestEntityTooLarge) -> Response:
+    logger.info("a request body over the blueprint's bound was refused")
+    state = auth_state()
+    return error_response("TooLarge", state.config, site_name=state.config.site_name)
 
 
 @blueprint.before_request

@@ -388,6 +388,26 @@ def test_pages() -> None:
     assert config.default_redirect == "/home"
 
 
+# Rate limits -----------------------------------------------------------------------------
+
+
+def test_the_send_limits() -> None:
+    config = load()
+    assert config.ratelimit_email_total == DEFAULTS["AUTH_RATELIMIT_EMAIL_TOTAL"]
+    assert config.ratelimit_send_global is DEFAULTS["AUTH_RATELIMIT_SEND_GLOBAL"] is None
+    assert load(AUTH_RATELIMIT_SEND_GLOBAL="").ratelimit_send_global is None
+    config = load(AUTH_RATELIMIT_EMAIL_TOTAL="20 per hour", AUTH_RATELIMIT_SEND_GLOBAL="5/hour")
+    assert config.ratelimit_email_total == "20 per hour"
+    assert config.ratelimit_send_global == "5/hour"
+
+
+@pytest.mark.parametrize("bad", [1000, 10.5, True, ["1000 per hour"]])
+def test_a_global_send_budget_that_is_not_text_is_refused(bad: Any) -> None:
+    message = refused(AUTH_RATELIMIT_SEND_GLOBAL=bad)
+    assert "AUTH_RATELIMIT_SEND_GLOBAL" in message
+    assert "1000 per hour" in message  # says what to write instead
+
+
 # Values from the environment -----------------------------------------------------------
 
 

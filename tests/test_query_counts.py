@@ -31,8 +31,8 @@ THROUGH_SQLALCHEMY = {
     # Once per update window (a day): the JOIN, then the UPDATE that slides the expiry.
     "signed_in_after_window": (2, 1),
     "anonymous": (0, 0),
-    # The user by email; DELETE the address's older links; INSERT the link's and the code's.
-    "magic_link_request": (4, 3),
+    # The user by email; INSERT the link's and the code's (the address's older links stay).
+    "magic_link_request": (3, 2),
     # Opening the link uses nothing up (scanners prefetch links).
     "magic_link_open": (0, 0),
     # DELETE ... RETURNING the token; DELETE the code; the user by email (the sign_in
@@ -55,7 +55,7 @@ ON_THE_WIRE = {
         "signed_in_untouched": (0, 0),
         "signed_in_after_window": (4, 4),
         "anonymous": (0, 0),
-        "magic_link_request": (10, 10),
+        "magic_link_request": (7, 7),
         "magic_link_open": (0, 0),
         "magic_link_redeem": (14, 14),
         "oauth_callback_new": (10, 10),
@@ -66,7 +66,7 @@ ON_THE_WIRE = {
         "signed_in_untouched": (0, 0),
         "signed_in_after_window": (4, 4),
         "anonymous": (0, 0),
-        "magic_link_request": (10, 10),
+        "magic_link_request": (7, 7),
         "magic_link_open": (0, 0),
         "magic_link_redeem": (14, 14),
         "oauth_callback_new": (10, 10),

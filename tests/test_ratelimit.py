@@ -7,6 +7,8 @@ the app, ``AUTH_RATELIMIT_STORAGE_URI=redis://...`` makes two app instances coun
 
 from __future__ import annotations
 
+import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +21,7 @@ from flask_authadapter.adapters.memory import MemoryAdapter
 from flask_authadapter.core.errors import ConfigurationError, RateLimited
 from flask_authadapter.extension import auth_state
 from flask_authadapter.providers.email import Email, SignInEmail
-from flask_authadapter.ratelimit import RateLimits
+from flask_authadapter.ratelimit import RateLimits, client_network
 from tests.apps import csrf_from, make_app
 from tests.servers import RedisServer
 
@@ -72,6 +74,7 @@ def test_defaults() -> None:
     assert limits.code_attempts == 5
     assert {name: "; ".join(map(str, items)) for name, items in limits.rules.items()} == {
         "send_per_email": "3 per 10 minute",
+        "send_per_email_total": "10 per 10 minute",
         "send_per_ip": "20 per 1 hour",
         "verify_per_ip": "30 per 10 minute",
     }
@@ -109,13 +112,26 @@ def test_a_bad_storage_uri_error_does_not_show_its_password() -> None:
     assert "hunter2-secret" not in str(raised.value)
 
 
-@pytest.mark.parametrize("option", ["send_per_email", "send_per_ip", "verify_per_ip"])
+@pytest.mark.parametrize(
+    "option", ["send_per_email", "send_per_email_total", "send_per_ip", "verify_per_ip"]
+)
 @pytest.mark.parametrize(
     "text", ["", "lots", "3 per fortnight", "-1 per minute", "three per minute", None]
 )
 def test_a_bad_limit_is_a_configuration_error(option: str, text: object) -> None:
     with pytest.raises(ConfigurationError, match=option):
         RateLimits(**{option: text})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("text", ["", "lots", "3 per fortnight", "0 per hour", 1000])
+def test_a_bad_global_budget_is_a_configuration_error_naming_its_setting(text: object) -> None:
+    with pytest.raises(ConfigurationError, match="AUTH_RATELIMIT_SEND_GLOBAL"):
+        RateLimits(send_global=text)  # type: ignore[arg-type]
+
+
+def test_no_global_budget_by_default() -> None:
+    assert "send_global" not in RateLimits().rules
+    assert RateLimits(send_global=None).rules.keys() == RateLimits().rules.keys()
 
 
 @pytest.mark.parametrize("attempts", [0, -1])
@@ -131,21 +147,33 @@ def test_several_limits_in_one_setting_are_all_enforced_or_refused() -> None:
         return  # refusing the notation is fine too
     limits.sending(ADA, IP1)
     with pytest.raises(RateLimited):
-        limits.sending(ADA, IP2)
+        limits.sending(ADA, IP1)
 
 
 # sending ---------------------------------------------------------------------------------------
 
 
-def test_sending_allows_n_per_address_then_refuses(storage_uri: str) -> None:
+def test_sending_allows_n_per_address_and_network_then_refuses(storage_uri: str) -> None:
     limits = _limits(storage_uri, send_per_email="3 per hour")
-    for ip in (IP1, IP2, IP3):
-        limits.sending(ADA, ip)
+    for _ in range(3):
+        limits.sending(ADA, IP1)
     with pytest.raises(RateLimited, match="send_per_email") as raised:
-        limits.sending(ADA, "198.51.100.9")
+        limits.sending(ADA, IP1)
     assert raised.value.code == "RateLimited"
     assert raised.value.status == 429
-    # Other addresses are not affected, from the same IPs.
+    assert raised.value.retry_after is not None and 0 < raised.value.retry_after <= 3600
+    # Other addresses are not affected, from the same IP; nor the address from another
+    # network (its owner's, say).
+    limits.sending(BOB, IP1)
+    limits.sending(ADA, IP2)
+
+
+def test_sending_allows_n_per_address_over_all_networks_then_refuses(storage_uri: str) -> None:
+    limits = _limits(storage_uri, send_per_email="3 per hour", send_per_email_total="3 per hour")
+    for ip in (IP1, IP2, IP3):
+        limits.sending(ADA, ip)
+    with pytest.raises(RateLimited, match="send_per_email_total"):
+        limits.sending(ADA, "198.51.100.9")
     limits.sending(BOB, IP1)
 
 
@@ -161,7 +189,12 @@ def test_sending_allows_n_per_ip_then_refuses(storage_uri: str) -> None:
 
 
 def test_an_attempt_refused_per_ip_does_not_count_for_the_address(storage_uri: str) -> None:
-    limits = _limits(storage_uri, send_per_email="2 per hour", send_per_ip="2 per hour")
+    limits = _limits(
+        storage_uri,
+        send_per_email="2 per hour",
+        send_per_email_total="2 per hour",
+        send_per_ip="2 per hour",
+    )
     limits.sending(ADA, IP1)
     limits.sending(BOB, IP1)  # IP1 is full now
     for _ in range(3):
@@ -170,7 +203,7 @@ def test_an_attempt_refused_per_ip_does_not_count_for_the_address(storage_uri: s
     # Eve has used none of her 2: the refusals above did not count against her.
     limits.sending(EVE, IP2)
     limits.sending(EVE, IP3)
-    with pytest.raises(RateLimited, match="send_per_email"):
+    with pytest.raises(RateLimited, match="send_per_email_total"):
         limits.sending(EVE, "198.51.100.9")
 
 
@@ -208,7 +241,7 @@ class _Interleaving:
 
 
 def test_concurrent_sendings_cannot_pass_the_limit_together(storage_uri: str) -> None:
-    limits = _limits(storage_uri, send_per_email="2 per hour")
+    limits = _limits(storage_uri, send_per_email_total="2 per hour")
     limits.sending(ADA, IP1)
     sent_meanwhile: list[str] = []
 
@@ -220,6 +253,55 @@ def test_concurrent_sendings_cannot_pass_the_limit_together(storage_uri: str) ->
     with pytest.raises(RateLimited):
         limits.sending(ADA, IP3)
     assert sent_meanwhile == [IP2]
+
+
+# what is counted: mailboxes and client networks ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ip", "network"),
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"),
+        ("2001:DB8:1:2::1", "2001:db8:1:2::/64"),
+        ("::ffff:203.0.113.7", "203.0.113.7"),
+        ("unknown", "unknown"),
+    ],
+)
+def test_a_client_network_is_an_ipv4_address_or_an_ipv6_slash_64(ip: str, network: str) -> None:
+    assert client_network(ip) == network
+
+
+def test_many_addresses_of_one_ipv6_slash_64_are_one_client(storage_uri: str) -> None:
+    limits = _limits(storage_uri, send_per_ip="3 per hour")
+    for host in (1, 2, 3):
+        limits.sending(f"user{host}@example.com", f"2001:db8:aa:bb::{host:x}")
+    with pytest.raises(RateLimited, match="send_per_ip"):
+        limits.sending("user4@example.com", "2001:db8:aa:bb:ffff::4")
+    limits.sending("user4@example.com", "2001:db8:aa:bc::4")  # the next /64 is another
+
+
+def test_tags_of_one_mailbox_share_its_limit(storage_uri: str) -> None:
+    limits = _limits(storage_uri, send_per_email="3 per hour", send_per_email_total="5 per hour")
+    for tag in ("", "+a", "+b"):
+        limits.sending(f"ada{tag}@example.com", IP1)
+    with pytest.raises(RateLimited, match="send_per_email"):
+        limits.sending("ada+c@example.com", IP1)
+    limits.sending("ada+d@example.com", IP2)
+    limits.sending("ada+e@example.com", IP3)
+    with pytest.raises(RateLimited, match="send_per_email_total"):
+        limits.sending("ada+f@example.com", "198.51.100.9")
+    limits.sending("bob+a@example.com", IP1)  # another mailbox
+
+
+def test_the_global_budget_counts_every_sign_in_email(storage_uri: str) -> None:
+    limits = _limits(storage_uri, send_global="3 per hour")
+    limits.sending(ADA, IP1)
+    limits.sending(BOB, IP2)
+    limits.sending(EVE, IP3)
+    with pytest.raises(RateLimited, match="send_global"):
+        limits.sending("zoe@example.com", "198.51.100.9")
 
 
 # verifying ---------------------------------------------------------------------------------------
@@ -245,46 +327,69 @@ def test_sending_does_not_use_up_verifying(storage_uri: str) -> None:
     assert _refused(lambda: limits.verifying(IP1))
 
 
-# wrong codes -------------------------------------------------------------------------------------
+# code tries ---------------------------------------------------------------------------------------
+
+R1, R2, R3 = (f"request-{n}-" + "x" * 35 for n in (1, 2, 3))
 
 
 @pytest.mark.parametrize("attempts", [1, 3, 5])
-def test_wrong_code_is_true_at_the_configured_count(storage_uri: str, attempts: int) -> None:
+def test_code_tries_are_granted_up_to_the_configured_count(storage_uri: str, attempts: int) -> None:
     limits = _limits(storage_uri, code_attempts=attempts)
-    answers = [limits.wrong_code(ADA, WINDOW) for _ in range(attempts + 2)]
-    assert answers == [False] * (attempts - 1) + [True] * 3
+    answers = [limits.code_attempt(R1, WINDOW) for _ in range(attempts + 2)]
+    assert answers == [True] * attempts + [False] * 2
 
 
-def test_wrong_codes_are_counted_per_address(storage_uri: str) -> None:
+def test_code_tries_are_counted_per_request(storage_uri: str) -> None:
+    # Two requests for one address (the owner's and a stranger's): each has its own tries.
     limits = _limits(storage_uri, code_attempts=2)
-    assert limits.wrong_code(ADA, WINDOW) is False
-    assert limits.wrong_code(BOB, WINDOW) is False
-    assert limits.wrong_code(ADA, WINDOW) is True
-    assert limits.wrong_code(EVE, WINDOW) is False
+    assert limits.code_attempt(R1, WINDOW) is True
+    assert limits.code_attempt(R2, WINDOW) is True
+    assert limits.code_attempt(R1, WINDOW) is True
+    assert limits.code_attempt(R1, WINDOW) is False
+    assert limits.code_attempt(R3, WINDOW) is True
+    assert limits.code_attempt(R2, WINDOW) is True
 
 
-def test_reset_codes_clears_the_count(storage_uri: str) -> None:
-    limits = _limits(storage_uri, code_attempts=3)
-    for _ in range(3):
-        limits.wrong_code(ADA, WINDOW)
-    limits.wrong_code(BOB, WINDOW)
-    limits.reset_codes(ADA)
-    assert [limits.wrong_code(ADA, WINDOW) for _ in range(3)] == [False, False, True]
-    limits.reset_codes(EVE)  # nothing counted: no error
-    # Bob's count was not reset with Ada's.
-    assert limits.wrong_code(BOB, WINDOW) is False
-    assert limits.wrong_code(BOB, WINDOW) is True
-
-
-def test_wrong_codes_are_counted_for_the_window_only(redis_uri: str) -> None:
+def test_code_tries_are_counted_for_the_window_only(redis_uri: str) -> None:
     # Redis shows the expiry without waiting for it.
     limits = _limits(redis_uri)
-    limits.wrong_code(ADA, WINDOW)
-    limits.wrong_code(ADA, WINDOW)
+    limits.code_attempt(R1, WINDOW)
+    limits.code_attempt(R1, WINDOW)
     storage = limits.storage
     assert isinstance(storage, RedisStorage)
-    (key,) = [k for k in _keys(storage) if "code-fail" in k]
+    (key,) = [k for k in _keys(storage) if "code-try" in k]
     assert 0 < storage.get_connection().ttl(key) <= WINDOW
+
+
+def _race_for_tries(limits: RateLimits, request_id: str, racers: int) -> list[bool]:
+    """``racers`` threads claiming a try at once: what each was granted."""
+    barrier = threading.Barrier(racers)
+    granted: list[bool] = []
+
+    def claim() -> None:
+        barrier.wait()
+        granted.append(limits.code_attempt(request_id, WINDOW))
+
+    threads = [threading.Thread(target=claim) for _ in range(racers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return granted
+
+
+def test_concurrent_code_tries_are_granted_no_more_than_the_count(storage_uri: str) -> None:
+    # Threads switched as often as the interpreter allows, on a new key each time: the
+    # memory storage's own first increment is not atomic then.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for trial in range(40):
+            limits = _limits(storage_uri, code_attempts=5)
+            granted = _race_for_tries(limits, f"{R1}-{trial}", 30)
+            assert sorted(granted) == [False] * 25 + [True] * 5, trial
+    finally:
+        sys.setswitchinterval(interval)
 
 
 # enabled=False ------------------------------------------------------------------------------------
@@ -303,12 +408,11 @@ def test_disabled_never_refuses(storage_uri: str) -> None:
         limits.verifying(IP1)
 
 
-def test_disabled_still_voids_a_sign_in_after_too_many_wrong_codes(storage_uri: str) -> None:
-    # Five wrong codes void a sign-in whatever the rate limits: a code is 8 characters, and
-    # unlimited guesses would make it guessable.
+def test_disabled_still_counts_code_tries(storage_uri: str) -> None:
+    # Five tries per code whatever the rate limits: a code is 8 characters, and unlimited
+    # guesses would make it guessable.
     limits = _limits(storage_uri, code_attempts=2, enabled=False)
-    assert limits.wrong_code(ADA, WINDOW) is False
-    assert limits.wrong_code(ADA, WINDOW) is True
+    assert [limits.code_attempt(R1, WINDOW) for _ in range(3)] == [True, True, False]
 
 
 def test_disabled_writes_nothing_to_redis(redis_uri: str) -> None:
@@ -323,8 +427,9 @@ def test_disabled_writes_nothing_to_redis(redis_uri: str) -> None:
 
 
 def test_two_instances_on_one_redis_count_together(redis_uri: str) -> None:
-    first = _limits(redis_uri, send_per_email="2 per hour", verify_per_ip="2 per hour")
-    second = _limits(redis_uri, send_per_email="2 per hour", verify_per_ip="2 per hour")
+    options = {"send_per_email_total": "2 per hour", "verify_per_ip": "2 per hour"}
+    first = _limits(redis_uri, **options)
+    second = _limits(redis_uri, **options)
     first.sending(ADA, IP1)
     second.sending(ADA, IP2)
     assert _refused(lambda: first.sending(ADA, IP3))
@@ -332,23 +437,22 @@ def test_two_instances_on_one_redis_count_together(redis_uri: str) -> None:
     first.verifying(IP1)
     second.verifying(IP1)
     assert _refused(lambda: first.verifying(IP1))
-    # Wrong codes too: four on one machine and one on another make five.
+    # Code tries too: four on one machine and one on another make five.
     first = _limits(redis_uri, code_attempts=5)
     second = _limits(redis_uri, code_attempts=5)
-    assert [first.wrong_code(BOB, WINDOW) for _ in range(4)] == [False] * 4
-    assert second.wrong_code(BOB, WINDOW) is True
-    second.reset_codes(BOB)
-    assert first.wrong_code(BOB, WINDOW) is False
+    assert [first.code_attempt(R1, WINDOW) for _ in range(4)] == [True] * 4
+    assert second.code_attempt(R1, WINDOW) is True
+    assert first.code_attempt(R1, WINDOW) is False
 
 
 def test_two_memory_instances_count_apart() -> None:
-    first = _limits("memory://", send_per_email="1 per hour", code_attempts=2)
-    second = _limits("memory://", send_per_email="1 per hour", code_attempts=2)
+    first = _limits("memory://", send_per_email="1 per hour", code_attempts=1)
+    second = _limits("memory://", send_per_email="1 per hour", code_attempts=1)
     first.sending(ADA, IP1)
     second.sending(ADA, IP1)
     assert _refused(lambda: first.sending(ADA, IP1))
-    assert first.wrong_code(ADA, WINDOW) is False
-    assert second.wrong_code(ADA, WINDOW) is False
+    assert first.code_attempt(R1, WINDOW) is True
+    assert second.code_attempt(R1, WINDOW) is True
 
 
 # What Redis holds ---------------------------------------------------------------------------------
@@ -377,7 +481,7 @@ def test_redis_holds_no_address_or_ip_in_clear_and_every_key_expires(redis_uri: 
     for email in emails:
         for ip in ips:
             limits.sending(email, ip)
-        limits.wrong_code(email, WINDOW)
+    limits.code_attempt(R1, WINDOW)
     for ip in ips:
         limits.verifying(ip)
     storage = limits.storage
@@ -430,6 +534,7 @@ def test_the_app_builds_its_limits_on_redis(redis_uri: str) -> None:
     assert isinstance(limits.storage, RedisStorage)
     assert {name: "; ".join(map(str, items)) for name, items in limits.rules.items()} == {
         "send_per_email": "2 per 1 hour",
+        "send_per_email_total": "10 per 10 minute",
         "send_per_ip": "7 per 1 hour",
         "verify_per_ip": "8 per 1 hour",
     }
@@ -471,6 +576,35 @@ def test_the_app_with_rate_limits_disabled_on_redis(redis_uri: str) -> None:
     assert len(outbox) == 4
 
 
+def test_the_429_page_and_json_say_when_to_try_again() -> None:
+    outbox: list[SignInEmail] = []
+    client = _app("memory://", outbox, AUTH_RATELIMIT_EMAIL="1 per 10 minutes").test_client()
+    assert _request_link(client, ADA) == 302
+    token = csrf_from(client)
+    page = client.post("/auth/signin/email", data={"csrf_token": token, "email": ADA})
+    assert page.status_code == 429
+    assert 540 < int(page.headers["Retry-After"]) <= 600
+    assert "Please wait 10 minutes before trying again." in page.get_data(as_text=True)
+    answer = client.post(
+        "/auth/signin/email",
+        data={"csrf_token": token, "email": ADA},
+        headers={"Accept": "application/json"},
+    )
+    assert answer.status_code == 429
+    body = answer.get_json()
+    assert body["error"] == "RateLimited"
+    assert 540 < body["retryAfter"] <= 600
+    assert body["message"] == "Please wait 10 minutes before trying again."
+    assert answer.headers["Retry-After"] == str(body["retryAfter"])
+
+
+def test_the_app_builds_its_global_budget() -> None:
+    app = _app("memory://", [], AUTH_RATELIMIT_SEND_GLOBAL="1000 per hour")
+    with app.app_context():
+        rules = auth_state().limits.rules
+    assert [str(item) for item in rules["send_global"]] == ["1000 per 1 hour"]
+
+
 @pytest.mark.parametrize(
     ("key", "value"),
     [
@@ -479,6 +613,9 @@ def test_the_app_with_rate_limits_disabled_on_redis(redis_uri: str) -> None:
         ("AUTH_RATELIMIT_IP", "many"),
         ("AUTH_RATELIMIT_VERIFY", ""),
         ("AUTH_CODE_MAX_ATTEMPTS", 0),
+        ("AUTH_RATELIMIT_EMAIL_TOTAL", "ten"),
+        ("AUTH_RATELIMIT_SEND_GLOBAL", "1000 per fortnight"),
+        ("AUTH_RATELIMIT_SEND_GLOBAL", 1000),
     ],
 )
 def test_bad_settings_stop_the_app_at_start_up(key: str, value: object) -> None:

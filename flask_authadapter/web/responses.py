@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from urllib.parse import urlencode
 
 from flask import Request, jsonify, redirect, render_template, request
@@ -54,11 +55,15 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
         "Temporarily unavailable",
         "Sign-in is unavailable for a moment. Please try again shortly.",
     ),
+    "TooLarge": (
+        "Too much data",
+        "The form sent was far larger than a sign-in form can be. Please go back and try again.",
+    ),
     "Default": ("Unable to sign in", "Something went wrong. Please try again."),
 }
 
 #: Statuses of the codes that are not sign-in errors.
-_EXTRA_STATUS = {"Unavailable": 503}
+_EXTRA_STATUS = {"Unavailable": 503, "TooLarge": 413}
 
 
 def status_of(code: str) -> int:
@@ -86,19 +91,42 @@ def no_store(response: Response) -> Response:
     return response
 
 
+def retry_message(seconds: int) -> str:
+    """When to try again, in whole minutes rounded up (never sooner than the limit allows)."""
+    minutes = max(1, math.ceil(seconds / 60))
+    return f"Please wait {minutes} minute{'s' if minutes != 1 else ''} before trying again."
+
+
 def error_response(
-    code: str, config: AuthConfig, *, site_name: str, as_json: bool | None = None
+    code: str,
+    config: AuthConfig,
+    *,
+    site_name: str,
+    as_json: bool | None = None,
+    retry_after: int | None = None,
 ) -> Response:
     """The error page (or JSON) for ``code``, with its status; the app's page if configured.
 
     ``as_json`` forces JSON (an endpoint that only speaks JSON); by default the client's
-    ``Accept`` header decides."""
-    code = known_code(code)
+    ``Accept`` header decides. ``retry_after`` (seconds) is sent as ``Retry-After`` and
+    said in the message (and as ``retryAfter`` in JSON)."""
+    response = _error_response(known_code(code), config, site_name, as_json, retry_after)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def _error_response(
+    code: str, config: AuthConfig, site_name: str, as_json: bool | None, retry_after: int | None
+) -> Response:
     status = status_of(code)
     title, message = ERROR_MESSAGES[code]
+    if retry_after:
+        message = retry_message(retry_after)
     response: Response
     if as_json or (as_json is None and wants_json(request)):
-        response = jsonify(error=code, message=message)
+        extra = {"retryAfter": retry_after} if retry_after else {}
+        response = jsonify(error=code, message=message, **extra)
         response.status_code = status
         return no_store(response)
     page = config.pages.get("error")

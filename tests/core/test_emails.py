@@ -12,7 +12,13 @@ Decisions these tests pin down:
 - An internationalised domain is kept in its ASCII (``xn--``) form, the form mail servers
   route by: ``ada@bücher.example`` and ``ada@xn--bcher-kva.example`` are one stored address.
   A non-ASCII local part is refused: mail to it needs SMTPUTF8 end to end.
-- Plus-addressing is kept: ``ada+news@example.com`` is not ``ada@example.com``.
+- An internationalised domain is encoded by UTS 46 non-transitional processing (IDNA 2008):
+  ``faß.de`` and ``fass.de`` are two domains with two owners, as are a Greek domain ending
+  in final sigma and the one ending in sigma; nothing folds one domain into another.
+  Joiners (ZWJ, ZWNJ) are refused, as every format character is.
+- Plus-addressing is kept: ``ada+news@example.com`` is not ``ada@example.com`` (only the
+  rate limits count them as one mailbox, :func:`mailbox_of`).
+- Input over ``MAX_TYPED_LENGTH`` characters is refused before it is normalised.
 - A domain needs a dot (no ``ada@localhost``), and a trailing dot is refused.
 """
 
@@ -20,11 +26,18 @@ from __future__ import annotations
 
 import unicodedata
 
+import idna
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from flask_authadapter.core.emails import normalize_email, normalized_or_none
+from flask_authadapter.core import emails
+from flask_authadapter.core.emails import (
+    MAX_TYPED_LENGTH,
+    mailbox_of,
+    normalize_email,
+    normalized_or_none,
+)
 from flask_authadapter.core.errors import EmailSignin
 from flask_authadapter.core.values import MAX_EMAIL_LENGTH
 
@@ -61,6 +74,11 @@ ACCEPTED = {
         "ada@xn--bcher-kva.example",
     ),
     "non-latin domain": ("ada@\u4f8b\u5b50.\u5e7f\u544a", "ada@xn--fsqu00a.xn--4rr70v"),
+    "sharp s kept (not ss)": ("ada@fa\u00df.de", "ada@xn--fa-hia.de"),
+    "capital sharp s is sharp s": ("ada@FA\u1e9e.DE", "ada@xn--fa-hia.de"),
+    "sharp s in xn-- form kept so": ("ada@xn--fa-hia.de", "ada@xn--fa-hia.de"),
+    "final sigma kept (not sigma)": ("ada@\u03c3\u03b1\u03c2.gr", "ada@xn--mxa8ab.gr"),
+    "sigma": ("ada@\u03c3\u03b1\u03c3.gr", "ada@xn--mxa9ab.gr"),
     "320 characters": (LONGEST, LONGEST),
     "320 after trimming": ("  " + LONGEST + "  ", LONGEST),
 }
@@ -133,6 +151,10 @@ REFUSED: dict[str, object] = {
     "ideographic space U+3000": "ada\u3000@example.com",
     "zero-width space U+200B": "ad\u200ba@example.com",
     "zero-width joiner U+200D": "ada@exam\u200dple.com",
+    "zero-width joiner in an IDN": "ada@fa\u00df\u200d.de",
+    "zero-width non-joiner U+200C": "ada@exam\u200cple.com",
+    "ZWNJ where IDNA 2008 allows it": "ada@\u0646\u0627\u0645\u0647\u200c\u0627\u06cc.ir",
+    "IDN label with -- in 3rd and 4th place": "ada@b\u00fc--cher.example",
     "BOM U+FEFF": "\ufeffada@example.com",
     "soft hyphen U+00AD": "ada@exam\u00adple.com",
     "right-to-left override U+202E": "ada\u202e@example.com",
@@ -142,6 +164,8 @@ REFUSED: dict[str, object] = {
     # length
     "321 characters": "l" + LONGEST,
     "huge": "a" * 100_000 + "@example.com",
+    "500 kB": "a" * 500_000 + "@example.com",
+    "over the typed bound, all spaces": " " * 2000 + "ada@example.com",
     "NFKC makes it too long": "\ufb03" * 105 + "@example.com",  # 117 -> 327 characters
     # domain
     "domain without dot": "ada@localhost",
@@ -176,6 +200,112 @@ def test_the_message_never_echoes_the_address() -> None:
         with pytest.raises(EmailSignin) as raised:
             normalize_email(value)
         assert "secret.person" not in str(raised.value)
+
+
+# never one domain for two -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("fa\u00df.de", "fass.de"),
+        ("\u03c3\u03b1\u03c2.gr", "\u03c3\u03b1\u03c3.gr"),
+        ("stra\u00dfe.example", "strasse.example"),
+    ],
+    ids=["sharp s", "final sigma", "strasse"],
+)
+def test_domains_that_idna_2003_folds_stay_two(one: str, other: str) -> None:
+    assert normalize_email(f"ada@{one}") != normalize_email(f"ada@{other}")
+
+
+@pytest.mark.parametrize("joiner", ["\u200d", "\u200c"], ids=["ZWJ", "ZWNJ"])
+def test_a_joiner_never_vanishes_into_another_domain(joiner: str) -> None:
+    # IDNA 2003 maps joiners to nothing: "exam<ZWJ>ple.com" would be example.com's.
+    for domain in (f"exam{joiner}ple.com", f"fa\u00df{joiner}.de", f"{joiner}example.com"):
+        assert normalized_or_none(f"ada@{domain}") is None
+
+
+def _uts46(domain: str) -> str:
+    """The domain as UTS 46 non-transitional processing maps it (its identity)."""
+    return idna.uts46_remap(domain, std3_rules=False, transitional=False)
+
+
+#: Labels from letters that IDNA 2003 and case mapping are known to fold: sharp s (both
+#: cases), the sigmas, dotted and dotless i, joiners, and some ASCII.
+_FOLDABLE = st.text(
+    alphabet="as\u00df\u1e9e\u03c3\u03c2\u03a3\u0131i\u0130I\u200c\u200dS\u00fc\u00dc",
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=400, database=None, deadline=None)
+@given(_FOLDABLE, _FOLDABLE)
+def test_two_different_domains_never_normalise_to_one(one: str, other: str) -> None:
+    try:
+        first = normalize_email(f"ada@{one}.example")
+        second = normalize_email(f"ada@{other}.example")
+    except EmailSignin:
+        return
+    if first == second:
+        assert _uts46(f"{one}.example") == _uts46(f"{other}.example"), (one, other)
+
+
+@settings(max_examples=300, database=None, deadline=None)
+@given(_FOLDABLE)
+def test_a_normalised_domain_decodes_back_to_the_domain_typed(label: str) -> None:
+    try:
+        result = normalize_email(f"ada@{label}.example")
+    except EmailSignin:
+        return
+    domain = result.partition("@")[2]
+    assert idna.decode(domain) == _uts46(f"{label}.example")
+
+
+# the length is checked before anything else -----------------------------------------------------
+
+
+def test_over_long_input_is_refused_before_any_normalisation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[int] = []
+
+    def spy(form: str, text: str) -> str:
+        seen.append(len(text))
+        return text
+
+    monkeypatch.setattr(emails.unicodedata, "normalize", spy)
+    with pytest.raises(EmailSignin, match="too long"):
+        normalize_email("\ufb03" * 500_000 + "@example.com")
+    assert seen == []
+    assert normalize_email("ada@example.com") == "ada@example.com"
+    assert seen == [len("ada@example.com")]
+
+
+def test_the_typed_bound_leaves_room_for_a_padded_longest_address() -> None:
+    padded = " " * (MAX_TYPED_LENGTH - len(LONGEST)) + LONGEST
+    assert len(padded) == MAX_TYPED_LENGTH
+    assert normalize_email(padded) == LONGEST
+    with pytest.raises(EmailSignin):
+        normalize_email(" " + padded)
+
+
+# mailbox_of -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("email", "mailbox"),
+    [
+        ("ada@example.com", "ada@example.com"),
+        ("ada+news@example.com", "ada@example.com"),
+        ("ada+a+b@example.com", "ada@example.com"),
+        ("+tag@example.com", "+tag@example.com"),
+        ("ada@xn--fa-hia.de", "ada@xn--fa-hia.de"),
+    ],
+)
+def test_mailbox_of_drops_the_tag(email: str, mailbox: str) -> None:
+    assert mailbox_of(email) == mailbox
+    assert mailbox_of(normalize_email(email.upper())) == mailbox
 
 
 # normalized_or_none ---------------------------------------------------------------------------

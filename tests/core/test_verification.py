@@ -7,6 +7,7 @@ with a FrozenClock, never with sleep.
 
 from __future__ import annotations
 
+import contextlib
 import string
 import threading
 from collections import Counter
@@ -65,12 +66,24 @@ def _count(store: Store) -> int:
     return store.raw.count("verification_tokens")
 
 
+def _unlimited() -> bool:
+    """A ``claim`` that always grants a try (the tries are counted in tests of their own)."""
+    return True
+
+
+def _redeem_code(verifier: Verifier, identifier: str, code: object, issued: IssuedSignIn) -> None:
+    """Type ``code`` in the browser that asked for ``issued`` (its request id)."""
+    verifier.redeem_code(identifier, code, request_id=issued.request_id, claim=_unlimited)
+
+
 def _redeem(
     verifier: Verifier, kind: str, issued: IssuedSignIn, identifier: str | None = None
 ) -> None:
-    secret = issued.token if kind == "link" else issued.code
-    redeem = verifier.redeem_link if kind == "link" else verifier.redeem_code
-    redeem(issued.identifier if identifier is None else identifier, secret)
+    identifier = issued.identifier if identifier is None else identifier
+    if kind == "link":
+        verifier.redeem_link(identifier, issued.token)
+    else:
+        _redeem_code(verifier, identifier, issued.code, issued)
 
 
 KINDS = ["link", "code"]
@@ -109,10 +122,7 @@ def test_issue_stores_two_rows_holding_hmacs_only(store: Store, clock: FrozenClo
     assert len(rows) == 2
     assert {identifier for identifier, _, _ in rows} == {ADA}
     assert {expires for _, _, expires in rows} == {START + MAX_AGE}
-    assert {token for _, token, _ in rows} == {
-        hmac_token(SECRET_A, issued.token, purpose=LINK_PURPOSE),
-        hmac_token(SECRET_A, issued.code, purpose=CODE_PURPOSE),
-    }
+    assert {token for _, token, _ in rows} == _stored(SECRET_A, issued)
     for _, token, _ in rows:
         assert len(token) == 64
         assert set(token) <= HEX
@@ -120,6 +130,18 @@ def test_issue_stores_two_rows_holding_hmacs_only(store: Store, clock: FrozenClo
     dump = store.dump().lower()
     assert issued.token.lower() not in dump
     assert issued.code.lower() not in dump
+    assert issued.request_id.lower() not in dump
+    assert plausible_token(issued.request_id)
+    assert issued.request_id != issued.token
+
+
+def _stored(secret: str, issued: IssuedSignIn) -> set[str]:
+    """The stored forms of a pair: the link's HMAC, and the code's HMAC, which covers the
+    request id too (the code works only in the browser that asked for it)."""
+    return {
+        hmac_token(secret, issued.token, purpose=LINK_PURPOSE),
+        hmac_token(secret, f"{issued.request_id}\x00{issued.code}", purpose=CODE_PURPOSE),
+    }
 
 
 def test_issue_uses_the_verifiers_max_age(store: Store, clock: FrozenClock) -> None:
@@ -136,27 +158,42 @@ def test_each_issue_is_a_fresh_pair(store: Store, clock: FrozenClock) -> None:
     assert first.code != second.code
 
 
-def test_issue_withdraws_the_addresss_earlier_pair(store: Store, clock: FrozenClock) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_issue_keeps_the_addresss_earlier_pairs_and_using_one_ends_them_all(
+    store: Store, clock: FrozenClock, kind: str
+) -> None:
+    # A new request (maybe a stranger's, for Ada's address) withdraws none of Ada's links;
+    # using any one proves the mailbox and ends every link and code of the address.
     adapter = store.adapter()
     verifier = _verifier(adapter, clock)
     bob = verifier.issue(BOB)
     first = verifier.issue(ADA)
     second = verifier.issue(ADA)
 
-    assert _count(store) == 4  # Bob's pair and Ada's second pair
+    assert _count(store) == 6
     ada_rows = {token for identifier, token, _ in _rows(store) if identifier == ADA}
-    assert ada_rows == {
-        hmac_token(SECRET_A, second.token, purpose=LINK_PURPOSE),
-        hmac_token(SECRET_A, second.code, purpose=CODE_PURPOSE),
-    }
-    with pytest.raises(Verification):
-        verifier.redeem_link(ADA, first.token)
-    with pytest.raises(Verification):
-        verifier.redeem_code(ADA, first.code)
-    verifier.redeem_code(ADA, second.code)
+    assert ada_rows == _stored(SECRET_A, first) | _stored(SECRET_A, second)
+    _redeem(verifier, kind, first)
+    assert {identifier for identifier, _, _ in _rows(store)} == {BOB}
+    for used_up in (first, second):
+        for other in KINDS:
+            with pytest.raises(Verification):
+                _redeem(verifier, other, used_up)
     # Another address's pair is not touched by Ada's.
     verifier.redeem_link(BOB, bob.token)
     assert _count(store) == 0
+
+
+def test_cancel_voids_that_pair_only(store: Store, clock: FrozenClock) -> None:
+    verifier = _verifier(store.adapter(), clock)
+    kept = verifier.issue(ADA)
+    cancelled = verifier.issue(ADA)
+    verifier.cancel(cancelled)
+    assert {token for _, token, _ in _rows(store)} == _stored(SECRET_A, kept)
+    for kind in KINDS:
+        with no_change(store), pytest.raises(Verification):
+            _redeem(verifier, kind, cancelled)
+    _redeem(verifier, "code", kept)
 
 
 def test_withdraw_voids_the_pair_and_says_how_many_rows(store: Store, clock: FrozenClock) -> None:
@@ -202,7 +239,7 @@ def test_a_typed_code_may_have_spaces_dashes_and_lower_case(
     verifier = _verifier(store.adapter(), clock)
     issued = verifier.issue(ADA)
     typed = f"  {issued.code[:4].lower()}-{issued.code[4:].lower()} "
-    verifier.redeem_code(ADA, typed)
+    _redeem_code(verifier, ADA, typed, issued)
     assert _count(store) == 0
 
 
@@ -229,9 +266,9 @@ def test_a_wrong_secret_of_the_right_shape_changes_nothing(
     issued = verifier.issue(ADA)
     wrong = new_token() if kind == "link" else new_code()
     assert wrong not in (issued.token, issued.code)
-    redeem = verifier.redeem_link if kind == "link" else verifier.redeem_code
+    wrong_pair = IssuedSignIn(ADA, wrong, wrong, issued.expires, issued.request_id)
     with no_change(store), pytest.raises(Verification):
-        redeem(ADA, wrong)
+        _redeem(verifier, kind, wrong_pair)
     _redeem(verifier, kind, issued)
 
 
@@ -242,11 +279,72 @@ def test_the_link_and_the_code_are_not_interchangeable(store: Store, clock: Froz
         with pytest.raises(Verification):
             verifier.redeem_link(ADA, issued.code)
         with pytest.raises(Verification):
-            verifier.redeem_code(ADA, issued.token)
+            _redeem_code(verifier, ADA, issued.token, issued)
     # The stored MACs are per purpose: the code's MAC is not a link's.
     assert hmac_token(SECRET_A, issued.code, purpose=LINK_PURPOSE) not in {
         token for _, token, _ in _rows(store)
     }
+
+
+# a code: only for the request that sent it, within that request's tries -------------------
+
+
+def test_a_code_works_only_for_the_request_that_sent_it(store: Store, clock: FrozenClock) -> None:
+    verifier = _verifier(store.adapter(), clock)
+    issued = verifier.issue(ADA)
+    stranger = verifier.issue(ADA)  # another browser asked for Ada's address too
+    for request_id in (stranger.request_id, new_token(), ""):
+        with no_change(store), pytest.raises(Verification):
+            verifier.redeem_code(ADA, issued.code, request_id=request_id, claim=_unlimited)
+    _redeem(verifier, "code", issued)
+
+
+def test_a_try_is_claimed_before_the_code_is_compared(store: Store, clock: FrozenClock) -> None:
+    adapter = store.adapter(Recording)
+    verifier = _verifier(adapter, clock)
+    issued = verifier.issue(ADA)
+    adapter.calls.clear()
+    tries = iter([True, True, False])
+    for code in ("ABCD-2345", "ABCD-2346", issued.code):
+        with pytest.raises(Verification):
+            verifier.redeem_code(ADA, code, request_id=issued.request_id, claim=lambda: next(tries))
+    # Two wrong codes were compared; the right one, with no try left, was not even looked up.
+    assert adapter.calls == ["use_verification_token", "use_verification_token"]
+    # No try left voids the code only: the emailed link still works.
+    verifier.redeem_link(ADA, issued.token)
+
+
+def test_concurrent_guesses_compare_no_more_codes_than_there_are_tries(
+    store: Store, clock: FrozenClock
+) -> None:
+    adapter = store.adapter(Recording)
+    verifier = _verifier(adapter, clock)
+    issued = verifier.issue(ADA)
+    adapter.calls.clear()
+    workers, tries = 30, 5
+    claimed = 0
+    lock = threading.Lock()
+    barrier = threading.Barrier(workers)
+
+    def claim() -> bool:
+        nonlocal claimed
+        with lock:  # an atomic increment, as the rate-limit storage's
+            claimed += 1
+            return claimed <= tries
+
+    def guess(code: str) -> None:
+        barrier.wait()
+        with contextlib.suppress(Verification):
+            verifier.redeem_code(ADA, code, request_id=issued.request_id, claim=claim)
+
+    guesses = [issued.code] + [new_code() for _ in range(workers - 1)]
+    threads = [threading.Thread(target=guess, args=(code,)) for code in guesses]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert claimed == workers
+    assert adapter.calls.count("use_verification_token") <= tries
 
 
 # expiry -----------------------------------------------------------------------------------
@@ -286,7 +384,7 @@ def test_expiry_follows_the_verifiers_max_age(store: Store, clock: FrozenClock) 
     issued = verifier.issue(ADA)
     clock.advance(minutes=2)
     with pytest.raises(Verification, match="expired"):
-        verifier.redeem_code(ADA, issued.code)
+        _redeem_code(verifier, ADA, issued.code, issued)
 
 
 # malformed input costs nothing --------------------------------------------------------------
@@ -361,16 +459,20 @@ def test_a_malformed_code_costs_no_adapter_call(
 ) -> None:
     adapter = store.adapter(Recording)
     verifier = _verifier(adapter, clock)
-    verifier.issue(ADA)
+    issued = verifier.issue(ADA)
     adapter.calls.clear()
+    claims: list[str] = []
     with (
         no_change(store),
         store.statements() as statements,
         pytest.raises(Verification, match="malformed"),
     ):
-        verifier.redeem_code(ADA, code)
+        verifier.redeem_code(
+            ADA, code, request_id=issued.request_id, claim=lambda: claims.append("try") is None
+        )
     assert adapter.calls == []
     assert statements.seen == []
+    assert claims == ["try"]  # but one of the request's tries, as any typed code
 
 
 def test_a_well_formed_wrong_code_is_one_lookup_per_secret(
@@ -378,10 +480,10 @@ def test_a_well_formed_wrong_code_is_one_lookup_per_secret(
 ) -> None:
     adapter = store.adapter(Recording)
     verifier = _verifier(adapter, clock, SECRET_B, SECRET_A)
-    verifier.issue(ADA)
+    issued = verifier.issue(ADA)
     adapter.calls.clear()
     with no_change(store), pytest.raises(Verification):
-        verifier.redeem_code(ADA, "ABCD-2345")
+        _redeem_code(verifier, ADA, "ABCD-2345", issued)
     assert adapter.calls == ["use_verification_token", "use_verification_token"]
 
 
@@ -408,10 +510,7 @@ def test_a_pair_issued_under_an_old_secret_redeems_with_it_as_a_fallback(
 def test_a_new_pair_is_stored_under_the_current_secret(store: Store, clock: FrozenClock) -> None:
     adapter = store.adapter()
     issued = _verifier(adapter, clock, SECRET_B, SECRET_A).issue(ADA)
-    assert {token for _, token, _ in _rows(store)} == {
-        hmac_token(SECRET_B, issued.token, purpose=LINK_PURPOSE),
-        hmac_token(SECRET_B, issued.code, purpose=CODE_PURPOSE),
-    }
+    assert {token for _, token, _ in _rows(store)} == _stored(SECRET_B, issued)
     # Once A is retired, B-issued pairs still work; with A alone they do not.
     with no_change(store), pytest.raises(Verification):
         _redeem(_verifier(adapter, clock, SECRET_A), "link", issued)
@@ -483,7 +582,7 @@ def test_a_link_and_a_code_redeemed_at_the_same_instant_stay_single_use(
 
     def code_meanwhile() -> None:
         try:
-            verifier.redeem_code(ADA, issued.code)
+            _redeem_code(verifier, ADA, issued.code, issued)
             results.append("code ok")
         except Verification:
             results.append("code refused")
@@ -498,7 +597,7 @@ def test_a_link_and_a_code_redeemed_at_the_same_instant_stay_single_use(
     assert store.count_tokens() == 0 if hasattr(store, "count_tokens") else True
     for again in (
         lambda: verifier.redeem_link(ADA, issued.token),
-        lambda: verifier.redeem_code(ADA, issued.code),
+        lambda: _redeem_code(verifier, ADA, issued.code, issued),
     ):
         with pytest.raises(Verification):
             again()

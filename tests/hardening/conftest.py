@@ -1,0 +1,36 @@
+"""Fixtures of the hardening tests that run the app of ``apps_under_test.py`` in-process."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from tests.hardening.apps_under_test import create_app, create_tables, dispose
+from tests.mail import MailServer
+
+#: The host the in-process apps answer as (their ``SERVER_NAME``).
+HOST = "app.example"
+
+
+@pytest.fixture
+def sqlite_app(tmp_path: Path, smtp_server: MailServer) -> Iterator[Callable[..., Flask]]:
+    """``sqlite_app(**config)``: the app under test on a fresh SQLite file of the test,
+    sending to the test's SMTP server, ``config`` on top; its connections are closed at the
+    end of the test."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    create_tables(url)
+    apps: list[Flask] = []
+
+    def build(**config: Any) -> Flask:
+        settings = {"SQLALCHEMY_DATABASE_URI": url, "SERVER_NAME": HOST, **smtp_server.config}
+        app = create_app({**settings, **config})
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        dispose(app)
