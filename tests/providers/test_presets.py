@@ -806,12 +806,9 @@ def apple_app(clock: FrozenClock | None = None, **config: Any) -> tuple[Flask, A
 def test_apple_profile_mapping_with_the_first_sign_in_name() -> None:
     app, preset = apple_app()
     token = {"access_token": "a0b1", "token_type": "Bearer", "userinfo": APPLE_CLAIMS}
-    with app.test_request_context(
-        "/auth/callback/apple",
-        method="POST",
-        data={"code": "c0de", "state": "st", "user": APPLE_USER_FIELD},
-    ):
-        claims = preset.fetch_userinfo(token)
+    answer = {"code": "c0de", "state": "st", "user": APPLE_USER_FIELD}  # Apple's form_post
+    with app.app_context():
+        claims = preset.user_document(token, answer)
     profile = preset.profile(claims, token)
     assert profile.id == APPLE_CLAIMS["sub"]
     assert profile.name == "Jane Appleseed"
@@ -824,8 +821,8 @@ def test_apple_later_sign_ins_have_no_name_and_text_booleans() -> None:
     app, preset = apple_app()
     unverified = {**APPLE_CLAIMS, "email_verified": "false", "is_private_email": False}
     token = {"access_token": "a0b1", "userinfo": unverified}
-    with app.test_request_context("/auth/callback/apple", method="POST", data={"code": "c"}):
-        profile = preset.profile(preset.fetch_userinfo(token), token)
+    with app.app_context():
+        profile = preset.profile(preset.user_document(token, {"code": "c"}), token)
     assert profile.name is None
     assert profile.email_verified is False
     boolean = preset.profile({**APPLE_CLAIMS, "email_verified": True}, {})

@@ -44,8 +44,6 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from flask import request
-
 from ...core.clock import Clock, system_clock
 from ...core.errors import ConfigurationError, OAuthCallbackError
 from ..oauth import OIDC, ProfileMapper, text_or_none
@@ -233,12 +231,18 @@ class Apple(OIDC):
 
     # The profile ---------------------------------------------------------------------------
     def fetch_userinfo(self, token: Mapping[str, Any]) -> Mapping[str, Any]:
-        """The ID token's claims, with the name Apple posts on a first sign-in."""
+        """The ID token's claims (Apple has no userinfo endpoint)."""
         claims = token.get("userinfo")
         if not isinstance(claims, Mapping) or not claims.get("sub"):
             raise OAuthCallbackError(f"{self.id}: no valid ID token in the token response")
-        merged = dict(claims)
-        name = apple_user_name(request.values.get("user"))
+        return dict(claims)
+
+    def user_document(
+        self, token: Mapping[str, Any], answer: Mapping[str, str]
+    ) -> Mapping[str, Any]:
+        """The ID token's claims, with the name Apple posts (``user``) on a first sign-in."""
+        merged = dict(self.fetch_userinfo(token))
+        name = apple_user_name(answer.get("user"))
         if name and not text_or_none(merged.get("name")):
             merged["name"] = name
         return merged
