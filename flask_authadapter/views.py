@@ -253,9 +253,23 @@ def callback(provider_id: str) -> ResponseReturnValue:
     )
     answer = request.args if request.method == "GET" else request.form
     result = provider.finish(flow, answer)
-    response = finish_oauth_sign_in(state, provider, result, flow.callback_url)
+    response = _land(finish_oauth_sign_in(state, provider, result, flow.callback_url), state)
     forget_flow(response, request, state.config)
     return response
+
+
+def _land(response: Response, state: AuthState) -> Response:
+    """The callback's redirect, or with ``SameSite=Strict`` cookies a page that continues to
+    its target: browsers withhold Strict cookies along a redirect chain that began on the
+    provider's site, so the new session would not reach the page the redirect lands on."""
+    target = response.headers.get("Location")
+    if state.config.cookie_samesite != "Strict" or not target or response.status_code >= 400:
+        return response
+    body = render_template("auth/continue.html", target=target, site_name=state.config.site_name)
+    page = Response(body, mimetype="text/html")
+    for cookie in response.headers.getlist("Set-Cookie"):
+        page.headers.add("Set-Cookie", cookie)
+    return page
 
 
 #: The fields of a provider's form_post answer that are relayed (nothing else is copied).
