@@ -471,6 +471,19 @@ def test_entra_profile_mapping() -> None:
     assert phone_login.email is None
 
 
+def test_entra_vouches_only_through_xms_edov_or_a_personal_account() -> None:
+    entra = MicrosoftEntraID()
+    email = {**ENTRA_CLAIMS, "email": "abe@contoso.com"}
+    # An email_verified claim could only come from a tenant administrator's claims mapping.
+    assert entra.profile({**email, "email_verified": True}, {}).email_verified is False
+    assert entra.profile({**email, "xms_edov": "false"}, {}).email_verified is False
+    assert entra.profile({**email, "xms_edov": "true"}, {}).email_verified is True
+    # A personal Microsoft account: Microsoft's own tenant, whose addresses it confirmed.
+    personal = {**email, "tid": CONSUMERS_TENANT}
+    assert entra.profile(personal, {}).email_verified is True
+    assert entra.profile(_without(personal, "email"), {}).email_verified is False
+
+
 def test_entra_authorization_request() -> None:
     app, preset = entra_app()
     assert preset.issuer == "https://login.microsoftonline.com/common/v2.0"

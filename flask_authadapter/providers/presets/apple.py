@@ -34,6 +34,9 @@ relay address when ``is_private_email``), ``email_verified`` = ``email_verified`
 person's *first* sign-in, as the ``user`` form field (``{"name": {"firstName": ...,
 "lastName": ...}, "email": ...}``); ``name`` is taken from there when present. That field is
 not signed, so its email is never used: the ID token's is.
+
+Email verification: Apple's ``email_verified`` is taken as it is. Apple only issues ID tokens
+for addresses it has confirmed (an Apple ID's, or a private relay address Apple runs itself).
 """
 
 from __future__ import annotations
