@@ -10,7 +10,7 @@ import pytest
 
 from tests.e2e.api import Page, expect
 from tests.e2e.conftest import Site, serve_example
-from tests.e2e.flows import approve_at_provider, at
+from tests.e2e.flows import openid_sign_in
 
 
 @pytest.fixture(scope="module")
@@ -21,15 +21,9 @@ def strict_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 
 def test_openid_sign_in_works_with_samesite_strict(page: Page, strict_site: Site) -> None:
-    site = strict_site
     email = "ada.strict@example.com"
-    page.goto(f"{site.url}/protected")
-    page.get_by_role("button", name="Sign in with Demo OpenID provider").click()
+    openid_sign_in(page, strict_site, email)
 
-    approve_at_provider(page, site, email)
-
-    expect(page).to_have_url(at(site, "/protected"))
-    expect(page.get_by_role("main")).to_contain_text(f"You are {email}.")
     cookies = {c["name"]: c for c in page.context.cookies()}
     assert cookies["authadapter.session"]["sameSite"] == "Strict"
     assert "authadapter.oauth-flow" not in cookies  # the flow is over
