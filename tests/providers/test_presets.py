@@ -33,7 +33,7 @@ import flask_authadapter.providers.presets
 from flask_authadapter.adapters.memory import MemoryAdapter
 from flask_authadapter.core.clock import FrozenClock
 from flask_authadapter.core.errors import ConfigurationError, OAuthCallbackError
-from flask_authadapter.providers.base import Provider
+from flask_authadapter.providers.base import Provider, ProviderResult
 from flask_authadapter.providers.oauth import OIDC, OAuth2
 from flask_authadapter.providers.presets import (
     Apple,
@@ -986,6 +986,38 @@ def test_facebook_authorization_request() -> None:
     assert preset.userinfo_url == (
         "https://graph.facebook.com/v19.0/me?fields=id,name,email,picture"
     )
+
+
+def test_a_facebook_sign_in_reports_its_email_unverified(
+    api: FakeAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A whole sign-in against a stand-in Graph API: the address is on the result, never as
+    verified (Facebook does not say it checked it)."""
+    api.routes["/oauth/access_token"] = (200, {"access_token": "fb-at", "token_type": "bearer"})
+    api.routes["/me"] = (200, FACEBOOK_USER)
+    preset = Facebook("fb-app-id", "fb-app-secret")
+    preset.authorize_url = f"{api.url}/dialog/oauth"
+    preset.token_url = f"{api.url}/oauth/access_token"
+    preset.userinfo_url = f"{api.url}/me?fields=id,name,email,picture"
+    results: list[ProviderResult] = []
+    finish = preset.finish
+
+    def recording_finish(*args: Any) -> ProviderResult:
+        results.append(finish(*args))
+        return results[-1]
+
+    monkeypatch.setattr(preset, "finish", recording_finish)
+    app = app_with(preset)
+    client = app.test_client()
+    started = client.post("/auth/signin/facebook", data={"csrf_token": csrf_from(client)})
+    state = parse_qs(urlsplit(started.location).query)["state"][0]
+
+    landed = client.get(f"/auth/callback/facebook?code=c0de&state={state}")
+
+    assert landed.status_code == 302, landed.get_data(as_text=True)
+    (result,) = results
+    assert result.profile.email == "jane.doe@example.com"
+    assert result.email_verified is False
 
 
 # =========================================================================== #
