@@ -299,7 +299,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings_from_environment(os.environ))
     app.config.update(overrides)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    # Flask's own secret signs Authlib's OAuth state; AUTH_SECRET falls back to it.
+    # One secret for Flask and the extension (AUTH_SECRET falls back to SECRET_KEY).
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = app.config.get("AUTH_SECRET") or persistent_secret(instance_path)
 

@@ -20,13 +20,12 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from .actions import finish_email_sign_in, redirect_target
-from .core.errors import AccessDenied, EmailSignin, RateLimited, SignInError, Verification
+from .core.errors import AccessDenied, EmailSignin, SignInError, Verification
 from .core.verification import Verifier
 from .extension import AuthState
 from .providers.email import Email
 from .web.cookies import delete_cookie, read_cookie, write_cookie
 from .web.csrf import CSRF_FIELD, csrf_token
-from .web.responses import error_response
 
 __all__ = ["confirm_page", "redeem", "request_link", "verify_request_context"]
 
@@ -52,17 +51,6 @@ def _client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
-def _rate_limited(state: AuthState, refusal: RateLimited) -> Response:
-    """The 429 page (or JSON), saying when to try again."""
-    logger.info("sign-in refused (%s): %s", refusal.code, refusal)
-    return error_response(
-        refusal.code,
-        state.config,
-        site_name=state.config.site_name,
-        retry_after=refusal.retry_after,
-    )
-
-
 def _signin_error_page(state: AuthState, callback_url: str) -> Response:
     query = {"error": EmailSignin.code}
     if callback_url:
@@ -81,10 +69,7 @@ def request_link(state: AuthState, provider: Email) -> Response:
     except EmailSignin as error:
         logger.info("sign-in email refused: %s", error)
         return _signin_error_page(state, request.form.get("callback_url") or "")
-    try:
-        state.limits.sending(email, _client_ip())
-    except RateLimited as refusal:
-        return _rate_limited(state, refusal)
+    state.limits.sending(email, _client_ip())  # RateLimited: the blueprint's 429 page
     existing = state.adapter.get_user_by_email(email)
     decision = _sign_in_callback(state, email, existing)
     if decision is not None:
@@ -181,10 +166,7 @@ def verify_request_context(state: AuthState, provider: Email | None) -> dict[str
 
 def redeem(state: AuthState, provider: Email) -> Response:
     """``POST /callback/email``: use the link's token, or a typed code, and sign in."""
-    try:
-        state.limits.verifying(_client_ip())
-    except RateLimited as refusal:
-        return _rate_limited(state, refusal)
+    state.limits.verifying(_client_ip())
     verifier = _verifier(state, provider)
     if "code" in request.form:
         pending = _pending(state, provider)

@@ -6,7 +6,6 @@ target is same-origin.
 
 from __future__ import annotations
 
-import contextlib
 import hmac
 import logging
 from typing import TYPE_CHECKING, Any
@@ -22,7 +21,6 @@ from flask import (
     request,
     url_for,
 )
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
@@ -49,8 +47,8 @@ from .extension import (
 )
 from .providers.base import Provider, SignInFlow
 from .providers.email import Email
-from .web.cookies import delete_cookie, read_cookie, write_cookie
 from .web.csrf import CSRF_FIELD, check_csrf, csrf_token
+from .web.flow_cookie import forget_flow, has_flow_cookie, recall_flow, remember_flow
 from .web.redirects import safe_redirect
 from .web.responses import (
     ERROR_MESSAGES,
@@ -75,10 +73,6 @@ blueprint = Blueprint(
     static_folder="static",
     static_url_path="/static",
 )
-
-#: How long a sign-in may take at the provider before its remembered callback_url expires.
-FLOW_MAX_AGE = 600
-_FLOW_COOKIE = "authadapter.callback-url"
 
 #: A policy for the auth pages: nothing from elsewhere, no framing, forms post only here.
 CONTENT_SECURITY_POLICY = (
@@ -155,12 +149,14 @@ def _sign_in_error(error: SignInError) -> Response:
     # The details are for the log; the person sees the code's page.
     logger.info("sign-in refused (%s): %s", error.code, error)
     state = auth_state()
-    response = error_response(error.code, state.config, site_name=state.config.site_name)
-    retry_after = getattr(error, "retry_after", None)
-    if retry_after:
-        response.headers["Retry-After"] = str(retry_after)
-    if request.endpoint == "auth.callback":  # the flow is over: forget its callback_url
-        delete_cookie(response, request, _FLOW_COOKIE, state.config)
+    response = error_response(
+        error.code,
+        state.config,
+        site_name=state.config.site_name,
+        retry_after=getattr(error, "retry_after", None),
+    )
+    if request.endpoint == "auth.callback":  # the flow is over: forget it
+        forget_flow(response, request, state.config)
     return response
 
 
@@ -169,12 +165,6 @@ def _provider(state: AuthState, provider_id: str) -> Provider:
     if provider is None:
         abort(404)
     return provider
-
-
-def _flow_serializer(state: AuthState) -> URLSafeTimedSerializer:
-    # itsdangerous verifies with every key and signs with the last one.
-    keys = [*reversed(state.config.secret_fallbacks), state.config.secret]
-    return URLSafeTimedSerializer(keys, salt="authadapter.callback-url")
 
 
 def _flow(
@@ -261,8 +251,7 @@ def signin_start(provider_id: str) -> ResponseReturnValue:
     callback_url = redirect_target(state, request.form.get("callback_url"))
     flow = _flow(state, provider, callback_url, new_token())
     response = Response.force_type(provider.begin(flow), request.environ)  # type: ignore[arg-type]
-    remembered = _flow_serializer(state).dumps({"u": callback_url, "s": flow.state})
-    write_cookie(response, request, _FLOW_COOKIE, remembered, state.config)
+    remember_flow(response, request, flow, state.config, state.clock())
     return response
 
 
@@ -276,19 +265,36 @@ def callback(provider_id: str) -> ResponseReturnValue:
             check_csrf(request, state.config)
             return email_flow.redeem(state, provider)
         return email_flow.confirm_page(state, provider)
-    remembered = read_cookie(request, _FLOW_COOKIE, state.config)
-    if request.method == "POST" and remembered is None and request.form.get("_relayed") != "1":
+    if (
+        request.method == "POST"
+        and not has_flow_cookie(request, state.config)
+        and request.form.get("_relayed") != "1"
+    ):
         return _relay_form_post(provider)
-    callback_url, oauth_state = state.config.default_redirect, None
-    if remembered:
-        with contextlib.suppress(BadSignature):  # forged or stale: no sign-in under way
-            data = _flow_serializer(state).loads(remembered, max_age=FLOW_MAX_AGE)
-            if isinstance(data, dict):
-                callback_url, oauth_state = str(data.get("u") or ""), data.get("s")
-    result = provider.finish(_flow(state, provider, callback_url, oauth_state))
-    response = finish_oauth_sign_in(state, provider, result, callback_url)
-    delete_cookie(response, request, _FLOW_COOKIE, state.config)
+    # No flow (no cookie, or one changed, foreign or too old): no sign-in under way, and
+    # the provider refuses the answer for want of a state.
+    flow = recall_flow(request, provider.id, state.config, state.clock()) or _flow(
+        state, provider, state.config.default_redirect, None
+    )
+    answer = request.args if request.method == "GET" else request.form
+    result = provider.finish(flow, answer)
+    response = _land(finish_oauth_sign_in(state, provider, result, flow.callback_url), state)
+    forget_flow(response, request, state.config)
     return response
+
+
+def _land(response: Response, state: AuthState) -> Response:
+    """The callback's redirect, or with ``SameSite=Strict`` cookies a page that continues to
+    its target: browsers withhold Strict cookies along a redirect chain that began on the
+    provider's site, so the new session would not reach the page the redirect lands on."""
+    target = response.headers.get("Location")
+    if state.config.cookie_samesite != "Strict" or not target or response.status_code >= 400:
+        return response
+    body = render_template("auth/continue.html", target=target, site_name=state.config.site_name)
+    page = Response(body, mimetype="text/html")
+    for cookie in response.headers.getlist("Set-Cookie"):
+        page.headers.add("Set-Cookie", cookie)
+    return page
 
 
 #: The fields of a provider's form_post answer that are relayed (nothing else is copied).

@@ -9,6 +9,7 @@ provider (rules, storage, sessions, cookies) is the real extension on a real dat
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -36,24 +37,24 @@ class DummyProvider(Provider):
         }
         return redirect(f"{flow.redirect_uri}?{urlencode(fields)}")
 
-    def finish(self, flow: SignInFlow) -> ProviderResult:
-        sub = request.args.get("sub")
+    def finish(self, flow: SignInFlow, answer: Mapping[str, str]) -> ProviderResult:
+        sub = answer.get("sub")
         if not sub:
             raise OAuthCallbackError("the dummy provider's answer has no sub")
-        email = request.args.get("email") or None
+        email = answer.get("email") or None
         return ProviderResult(
             account=Account(
                 user_id="",
                 type="oauth",
                 provider=self.id,
                 provider_account_id=sub,
-                access_token=request.args.get("access_token", f"access-{sub}"),
+                access_token=answer.get("access_token", f"access-{sub}"),
                 token_type="bearer",
             ),
-            profile=User(email=email, name=request.args.get("name") or None),
+            profile=User(email=email, name=answer.get("name") or None),
             # A verifying provider unless the test says otherwise ("verified=0").
-            email_verified=request.args.get("verified") != "0",
-            raw=dict(request.args),
+            email_verified=answer.get("verified") != "0",
+            raw=dict(answer),
         )
 
 

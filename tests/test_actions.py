@@ -550,17 +550,17 @@ def test_a_same_origin_callback_url_is_kept(site: Flask, target: str) -> None:
 
 
 def test_a_tampered_remembered_callback_url_lands_on_the_default(site: Flask) -> None:
-    """The callback_url travels to the callback in a signed cookie; forging it fails."""
+    """The callback_url travels to the callback in an encrypted cookie; forging it fails."""
     client = site.test_client()
     started = client.post(
         "/auth/signin/dummy",
         data={"csrf_token": csrf_from(client), "sub": "s-1", "callback_url": "/private"},
     )
-    remembered = client.get_cookie("__Host-authadapter.callback-url", domain="app.example")
+    remembered = client.get_cookie("__Host-authadapter.oauth-flow", domain="app.example")
     assert remembered is not None
     client.set_cookie(
-        "__Host-authadapter.callback-url",
-        "Imh0dHBzOi8vZXZpbC5leGFtcGxlIg.forged.signature",
+        "__Host-authadapter.oauth-flow",
+        "faa1.00000000.eyJ1IjoiaHR0cHM6Ly9ldmlsLmV4YW1wbGUifQ",
         domain="app.example",
         secure=True,
     )

@@ -3,7 +3,8 @@
 An OAuth-style provider (``type`` "oauth" or "oidc") does two things: :meth:`Provider.begin`
 sends the browser to the provider (``POST /auth/signin/<id>``), and :meth:`Provider.finish`
 turns the provider's answer (``/auth/callback/<id>``) into a :class:`ProviderResult`. The
-extension then applies the sign-in rules, stores what they decide, and signs the user in.
+extension keeps the :class:`SignInFlow` between the two (in an encrypted cookie of the
+browser), then applies the sign-in rules, stores what they decide, and signs the user in.
 """
 
 from __future__ import annotations
@@ -23,18 +24,23 @@ __all__ = ["Provider", "ProviderResult", "SignInFlow", "mask"]
 
 @dataclass
 class SignInFlow:
-    """What a provider needs to know about the sign-in under way.
+    """The OAuth transaction under way: what :meth:`Provider.finish` needs from
+    :meth:`Provider.begin`.
 
     ``redirect_uri`` is the absolute callback URL of this provider (built from AUTH_URL);
     ``callback_url`` where the person lands afterwards (already checked same-origin);
-    ``state`` the OAuth ``state`` of this sign-in, kept in a signed cookie of this browser for
-    at most 10 minutes (None at the callback when that cookie is missing or too old).
+    ``state`` the OAuth ``state`` of this sign-in; ``nonce`` and ``code_verifier`` (PKCE) are
+    filled in by ``begin`` when it sends them. The extension keeps the flow in an encrypted
+    cookie of this browser for at most 10 minutes: at the callback, a flow whose cookie is
+    missing, changed, of another provider or too old has every secret None.
     """
 
     provider_id: str
     redirect_uri: str
     callback_url: str
     state: str | None = None
+    nonce: str | None = None
+    code_verifier: str | None = None
 
 
 @dataclass
@@ -87,12 +93,14 @@ class Provider:
         """Read settings from the app (credentials from ``AUTH_<ID>_...``); check them."""
 
     def begin(self, flow: SignInFlow) -> ResponseReturnValue:
-        """Start the sign-in: usually a redirect to the provider."""
+        """Start the sign-in: usually a redirect to the provider. ``flow`` comes with its
+        ``state``; a provider that sends a ``nonce`` or a PKCE challenge sets ``flow.nonce``
+        and ``flow.code_verifier``, which the extension keeps for :meth:`finish`."""
         raise NotImplementedError
 
-    def finish(self, flow: SignInFlow) -> ProviderResult:
-        """Turn the provider's answer (the current request) into a result, or raise a
-        :class:`~flask_authadapter.core.errors.SignInError`."""
+    def finish(self, flow: SignInFlow, answer: Mapping[str, str]) -> ProviderResult:
+        """Turn the provider's ``answer`` (the callback's query, or form for a form_post)
+        into a result, or raise a :class:`~flask_authadapter.core.errors.SignInError`."""
         raise NotImplementedError
 
     def form_action_origins(self) -> list[str]:

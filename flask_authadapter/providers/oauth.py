@@ -1,11 +1,13 @@
-"""OAuth 2.0 and OpenID Connect providers, through Authlib's Flask client.
+"""OAuth 2.0 and OpenID Connect providers, on Authlib's framework-free client.
 
-Authlib does the protocol: the authorization redirect with ``state``, PKCE S256 and (for
-OIDC) ``nonce``; the code exchange; ID-token validation (signature against the provider's
-keys, ``iss``, ``aud``, ``exp``, ``nonce``). This module adds what Authlib leaves to the
-app: the RFC 9207 ``iss`` response parameter, ``state`` bound to this browser and at most
-10 minutes old, the userinfo ``sub`` equal to the ID token's, mapping the provider's user
-document to a profile, and turning every failure into a sign-in error code.
+Authlib does the protocol (:class:`_Client`, its ``requests`` client without any Flask
+glue): the authorization URL with ``state``, PKCE S256 and (for OIDC) ``nonce``; the code
+exchange; ID-token validation (signature against the provider's keys, ``iss``, ``aud``,
+``exp``, ``nonce``); discovery, fetched once and cached. This module adds what Authlib
+leaves to the app: the RFC 9207 ``iss`` response parameter, ``state`` compared in constant
+time with the one this browser's flow cookie holds (the view keeps the flow: providers keep
+nothing between the two requests), the userinfo ``sub`` equal to the ID token's, mapping the
+provider's user document to a profile, and turning every failure into a sign-in error code.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from flask import current_app, request
+from authlib.integrations.base_client import BaseApp, OAuth2Mixin, OAuthError, OpenIDMixin
+from authlib.integrations.requests_client import OAuth2Session
+from flask import current_app, redirect
 
 from ..core.errors import AccessDenied, ConfigurationError, OAuthCallbackError, OAuthSignin
 from ..core.models import Account, User
@@ -32,8 +36,23 @@ __all__ = ["OIDC", "OAuth2", "Profile", "ProfileMapper", "standard_profile", "te
 
 logger = logging.getLogger("flask_authadapter")
 
-#: Where the Authlib registry of an app's providers lives in ``app.extensions``.
+#: Where an app's Authlib clients live in ``app.extensions``: provider id -> client.
 _REGISTRY = "authadapter.oauth"
+
+
+class _Client(OAuth2Mixin, OpenIDMixin, BaseApp):  # type: ignore[misc]
+    """Authlib's OAuth 2 / OpenID client without a web framework: it keeps nothing between
+    requests (the flow is passed in) and never refreshes tokens by itself."""
+
+    client_cls = OAuth2Session
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(framework=None, **kwargs)
+
+    def _on_update_token(
+        self, token: Any, refresh_token: Any = None, access_token: Any = None
+    ) -> None:
+        """Tokens are stored by the sign-in rules, not by the HTTP client."""
 
 
 @dataclass(frozen=True)
@@ -170,22 +189,10 @@ class OAuth2(Provider):
         }
 
     def init_app(self, app: Flask) -> None:
-        """Register this provider with the app's Authlib registry."""
-        from authlib.integrations.flask_client import OAuth
-
+        """Make this provider's Authlib client for the app (nothing is kept in Flask's
+        session: ``AUTH_SECRET`` is all the flow needs)."""
         _install_redactor()
-        if not app.secret_key:
-            raise ConfigurationError(
-                f"the {self.id} provider needs SECRET_KEY: Authlib keeps the sign-in's state, "
-                "PKCE verifier and nonce in Flask's session, which SECRET_KEY signs "
-                "(AUTH_SECRET alone is not enough)"
-            )
         client_id, client_secret = self.credentials(app)
-        registry = app.extensions.get(_REGISTRY)
-        if registry is None:
-            registry = OAuth()
-            registry.app = app
-            app.extensions[_REGISTRY] = registry
         client_kwargs: dict[str, Any] = {
             # OAuth2Session takes default_timeout (a "timeout" key is silently ignored):
             # discovery, the token request, JWKS and userinfo all give up after it.
@@ -196,50 +203,56 @@ class OAuth2(Provider):
             client_kwargs["scope"] = self.scope
         if self.pkce:
             client_kwargs["code_challenge_method"] = "S256"
-        registry.register(
+        endpoints = {k: v for k, v in self.endpoints().items() if v is not None}
+        clients = app.extensions.setdefault(_REGISTRY, {})
+        clients[self.id] = _Client(
             name=self.id,
             client_id=client_id,
             client_secret=client_secret,
             client_kwargs=client_kwargs,
-            **{k: v for k, v in self.endpoints().items() if v is not None},
+            **endpoints,
         )
         self._credentials_shown = (client_id, client_secret)
 
     def client(self) -> Any:
         """This provider's Authlib client for the current app."""
-        return current_app.extensions[_REGISTRY].create_client(self.id)
+        return current_app.extensions[_REGISTRY][self.id]
 
     # The flow -------------------------------------------------------------------------------
     def begin(self, flow: SignInFlow) -> Response:
-        """Redirect to the provider's authorization endpoint (state, PKCE, nonce)."""
+        """Redirect to the provider's authorization endpoint with ``flow.state``, PKCE and
+        (OIDC) a nonce; ``flow`` gains the ``code_verifier`` and ``nonce`` that were sent."""
         try:
-            response: Response = self.client().authorize_redirect(
+            started = self.client().create_authorization_url(
                 flow.redirect_uri, state=flow.state, **self.authorize_params
             )
         except Exception as exc:  # discovery or network failure: the flow cannot start
             logger.error("%s: starting the sign-in failed: %s", self.id, type(exc).__name__)
             raise OAuthSignin(f"{self.id}: the provider could not be reached") from None
-        return response
+        flow.code_verifier = started.get("code_verifier")
+        flow.nonce = started.get("nonce")
+        return redirect(started["url"])
 
-    def finish(self, flow: SignInFlow) -> ProviderResult:
-        """Exchange the code, validate, fetch the profile; or a sign-in error."""
-        params = request.args if request.method == "GET" else request.form
-        error = params.get("error")
+    def finish(self, flow: SignInFlow, answer: Mapping[str, str]) -> ProviderResult:
+        """Check the provider's ``answer`` against ``flow``, exchange the code, validate,
+        fetch the profile; or a sign-in error."""
+        error = answer.get("error")
         if error:
             if error == "access_denied":
                 raise AccessDenied(f"{self.id}: the person declined at the provider")
             raise OAuthCallbackError(f"{self.id}: the provider answered error={error!r}")
-        sent_state = params.get("state") or ""
+        sent_state = answer.get("state") or ""
         if not flow.state or not hmac.compare_digest(sent_state.encode(), flow.state.encode()):
             raise OAuthCallbackError(
                 f"{self.id}: the state is not this browser's sign-in under way (or it is over "
                 "10 minutes old)"
             )
-        if not params.get("code"):
+        code = answer.get("code")
+        if not code:
             raise OAuthCallbackError(f"{self.id}: the callback has no code")
-        self.check_issuer(params.get("iss"))
-        token = self._exchange()
-        userinfo = self.fetch_userinfo(token)
+        self.check_issuer(answer.get("iss"))
+        token = self._exchange(flow, code)
+        userinfo = self.user_document(token, answer)
         profile = self.profile(userinfo, token)
         return ProviderResult(
             account=self.account(profile, token),
@@ -251,14 +264,15 @@ class OAuth2(Provider):
     def check_issuer(self, iss: str | None) -> None:
         """RFC 9207: the ``iss`` response parameter, when the provider has an issuer."""
 
-    def _exchange(self) -> dict[str, Any]:
-        from authlib.integrations.base_client.errors import MismatchingStateError, OAuthError
-
+    def _exchange(self, flow: SignInFlow, code: str) -> dict[str, Any]:
+        """The token response for ``code``, its ID token validated (as ``userinfo``)."""
+        client = self.client()
         try:
-            params = self.required_token_params(self.token_params())
-            token: dict[str, Any] = self.client().authorize_access_token(**params)
-        except MismatchingStateError:
-            raise OAuthCallbackError(f"{self.id}: unknown, used or foreign state") from None
+            checks = self.required_token_params(self.token_params())
+            proof = {"code_verifier": flow.code_verifier} if flow.code_verifier else {}
+            token: dict[str, Any] = client.fetch_access_token(flow.redirect_uri, code=code, **proof)
+            if "id_token" in token and flow.nonce:
+                token["userinfo"] = client.parse_id_token(token, nonce=flow.nonce, **checks)
         except OAuthError as exc:
             raise OAuthCallbackError(f"{self.id}: the provider refused: {exc.error}") from None
         except OAuthCallbackError:
@@ -276,12 +290,19 @@ class OAuth2(Provider):
         return token
 
     def token_params(self) -> dict[str, Any]:
-        """Extra arguments for Authlib's ``authorize_access_token`` (ID-token checks)."""
+        """Extra arguments for Authlib's ``parse_id_token`` (ID-token checks)."""
         return {}
 
     def required_token_params(self, params: dict[str, Any]) -> dict[str, Any]:
         """``params`` with the checks no provider may leave out (none for plain OAuth 2)."""
         return params
+
+    def user_document(
+        self, token: Mapping[str, Any], answer: Mapping[str, str]
+    ) -> Mapping[str, Any]:
+        """The document the profile is mapped from: :meth:`fetch_userinfo`'s (a provider
+        that posts part of it with its ``answer`` adds that here)."""
+        return self.fetch_userinfo(token)
 
     def fetch_userinfo(self, token: Mapping[str, Any]) -> Mapping[str, Any]:
         """The provider's user document, from its userinfo endpoint."""
@@ -331,8 +352,7 @@ class OAuth2(Provider):
     def form_action_origins(self) -> list[str]:
         """The origin of the authorization endpoint (and of the issuer, for discovery)."""
         urls = [self.authorize_url, getattr(self, "issuer", None)]
-        client = current_app.extensions[_REGISTRY].create_client(self.id)
-        metadata = getattr(client, "server_metadata", None) or {}
+        metadata = getattr(self.client(), "server_metadata", None) or {}
         urls.append(metadata.get("authorization_endpoint"))
         origins = []
         for url in urls:

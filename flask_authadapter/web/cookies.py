@@ -64,8 +64,10 @@ def write_cookie(
     config: AuthConfig,
     *,
     expires: datetime | None = None,
+    samesite: str | None = None,
 ) -> None:
-    """Set cookie ``base``: HttpOnly, SameSite, Path=/, Secure over HTTPS."""
+    """Set cookie ``base``: HttpOnly, SameSite (AUTH_COOKIE_SAMESITE unless ``samesite``
+    says otherwise), Path=/, Secure over HTTPS."""
     secure = is_secure(config, request)
     response.set_cookie(
         cookie_name(base, config, secure),
@@ -75,11 +77,18 @@ def write_cookie(
         domain=config.cookie_domain,
         secure=secure,
         httponly=True,
-        samesite=config.cookie_samesite,
+        samesite=samesite or config.cookie_samesite,
     )
 
 
-def delete_cookie(response: Response, request: Request, base: str, config: AuthConfig) -> None:
+def delete_cookie(
+    response: Response,
+    request: Request,
+    base: str,
+    config: AuthConfig,
+    *,
+    samesite: str | None = None,
+) -> None:
     """Expire cookie ``base`` in the browser."""
     secure = is_secure(config, request)
     response.delete_cookie(
@@ -88,5 +97,5 @@ def delete_cookie(response: Response, request: Request, base: str, config: AuthC
         domain=config.cookie_domain,
         secure=secure,
         httponly=True,
-        samesite=config.cookie_samesite,
+        samesite=samesite or config.cookie_samesite,
     )

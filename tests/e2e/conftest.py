@@ -23,7 +23,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -81,6 +81,13 @@ class Site:
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The example app, served for real on 127.0.0.1 with its mail sink and provider."""
+    with serve_example(tmp_path_factory) as served:
+        yield served
+
+
+@contextmanager
+def serve_example(tmp_path_factory: pytest.TempPathFactory, **settings: Any) -> Iterator[Site]:
+    """The example app with ``settings`` added to its configuration, served for the block."""
     from example.app import create_app
     from tests.oidc import run_mock_provider
 
@@ -109,6 +116,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                     "MAIL_USE_SSL": False,
                     "DEMO_OIDC_ISSUER": provider.issuer,
                     "DEMO_MAILBOX": mailbox,
+                    **settings,
                 }
             )
         server.app = app

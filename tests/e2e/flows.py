@@ -16,6 +16,7 @@ __all__ = [
     "approve_at_provider",
     "ask_for_link",
     "at",
+    "openid_sign_in",
     "sign_in_by_code",
     "sign_in_by_link",
 ]
@@ -68,3 +69,14 @@ def approve_at_provider(page: Page, site: Site, sub: str) -> None:
     expect(page.get_by_role("heading", name="Authorize Client")).to_be_visible()
     page.get_by_placeholder("sub").fill(sub)
     page.get_by_role("button", name="Authorize", exact=True).click()
+
+
+def openid_sign_in(page: Page, site: Site, email: str, path: str = "/protected") -> None:
+    """Open ``path``, sign in as ``email`` with the sign-in page's button for the demo
+    provider and its form; ends on ``path``, signed in."""
+    page.goto(f"{site.url}{path}")
+    page.get_by_role("button", name="Sign in with Demo OpenID provider").click()
+    # The mock provider's page: typing an address as the user gives it as the email claim.
+    approve_at_provider(page, site, email)
+    expect(page).to_have_url(at(site, path))
+    expect(page.get_by_role("main")).to_contain_text(f"You are {email}.")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.e2e.api import Page, expect
 from tests.e2e.conftest import VIEWPORT, Site
-from tests.e2e.flows import approve_at_provider, ask_for_link, at
+from tests.e2e.flows import ask_for_link, at, openid_sign_in
 
 #: The README's screenshot of the sign-in page (committed; made by test_the_sign_in_page).
 README_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "signin.png"
@@ -81,13 +81,6 @@ def test_the_code_typed_on_the_check_your_email_page(page: Page, site: Site) -> 
 
 def test_openid_sign_in_through_the_providers_form(page: Page, site: Site) -> None:
     email = "ada.openid@example.com"
-    page.goto(f"{site.url}/protected")
-    page.get_by_role("button", name="Sign in with Demo OpenID provider").click()
-
-    # The mock provider's page: typing an address as the user gives it as the email claim.
-    approve_at_provider(page, site, email)
-
-    expect(page).to_have_url(at(site, "/protected"))
-    expect(page.get_by_role("main")).to_contain_text(f"You are {email}.")
+    openid_sign_in(page, site, email)
     page.get_by_role("link", name="Back to the home page").click()
     expect(page.get_by_text(f"Signed in as {email}")).to_be_visible()

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -22,7 +23,7 @@ from flask import Flask
 from sqlalchemy.pool import NullPool
 
 from flask_authadapter.adapters.sqlalchemy import SQLAlchemyAdapter
-from flask_authadapter.providers import OIDC
+from flask_authadapter.providers import OIDC, MicrosoftEntraID
 from tests.hardening.apps_under_test import (
     SESSION_COOKIE,
     InProcessBrowser,
@@ -33,6 +34,7 @@ from tests.hardening.apps_under_test import (
 )
 from tests.mail import MailServer
 from tests.oidc import MockProvider, callback_target
+from tests.providers.misbehaving import CLIENT_ID, CLIENT_SECRET, MisbehavingProvider
 from tests.servers import DatabaseServer
 
 pytestmark = pytest.mark.postgres
@@ -368,5 +370,66 @@ def test_two_concurrent_unlinks_of_the_last_two_accounts_leave_one(
             left = [a for a in rows.all("accounts") if a["user_id"] == user_id]
             assert len(left) == 1, (statuses, left)
             assert statuses == [302, 409], statuses
+    finally:
+        dispose(app)
+
+
+# =========================================================================== #
+# Entra ID's "common" tenant: any tenant's administrator sets the email claim
+# =========================================================================== #
+
+ATTACKERS_TENANT = "b9419818-09af-49c2-b0c3-653adc1f376e"
+
+
+@pytest.fixture(scope="module")
+def entra() -> Iterator[MisbehavingProvider]:
+    """A stand-in of Entra ID's multi-tenant authority (discovery of ``/common/v2.0``
+    naming the ``{tenantid}`` issuer template; ID tokens of the person's own tenant)."""
+    with MisbehavingProvider().serve() as provider:
+        provider.issuer_path = "/common/v2.0"
+        provider.discovery_changes = {"issuer": f"{provider.url}/{{tenantid}}/v2.0"}
+        yield provider
+
+
+def entra_sign_in(browser: InProcessBrowser, op: MisbehavingProvider, **claims: Any) -> None:
+    """Sign in through ``MicrosoftEntraID(tenant="common")`` as a person of another tenant
+    whose ID token carries ``claims``."""
+    issuer = f"{op.url}/{ATTACKERS_TENANT}/v2.0"
+    op.claims_changes = {"iss": issuer, "tid": ATTACKERS_TENANT, **claims}
+    op.callback_changes = {"iss": issuer}
+    started = browser.client.post(
+        "/auth/signin/microsoft-entra-id", data={"csrf_token": browser.csrf(), "callback_url": "/"}
+    )
+    assert started.status_code == 302, started.get_data(as_text=True)
+    back = urlsplit(op.authorize(str(started.location)))
+    landed = browser.client.get(f"{back.path}?{back.query}")
+    assert landed.status_code == 302, landed.get_data(as_text=True)
+
+
+def test_an_entra_common_tenant_admin_setting_the_victims_email_never_reaches_the_owner(
+    database_url: str, smtp_server: MailServer, entra: MisbehavingProvider, rows: Rows
+) -> None:
+    preset = MicrosoftEntraID(
+        tenant="common", authority=entra.url, client_id=CLIENT_ID, client_secret=CLIENT_SECRET
+    )
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": database_url, "SERVER_NAME": HOST, **smtp_server.config},
+        extra_providers=[preset],
+    )
+    try:
+        # The attacker administers their own tenant and sets a user's email to the victim's.
+        attacker = InProcessBrowser(app, "198.51.100.7")
+        entra_sign_in(attacker, entra, sub="mallory-in-her-tenant", email=VICTIM)
+        attackers_user = user_id_of(attacker)
+        assert signed_in_user(attacker)["email"] is None  # type: ignore[index]
+
+        owner = InProcessBrowser(app)
+        owners_user = owner_by_email(owner, smtp_server)
+        assert owners_user != attackers_user
+
+        later = InProcessBrowser(app, "198.51.100.7")
+        entra_sign_in(later, entra, sub="mallory-in-her-tenant", email=VICTIM)
+        assert user_id_of(later) == attackers_user
+        assert rows.user_ids_of_accounts("microsoft-entra-id") == {attackers_user}
     finally:
         dispose(app)

@@ -139,8 +139,8 @@ SITE_HOST = "localhost"
 SESSION_COOKIE = "authadapter.session"
 CSRF_COOKIE = "authadapter.csrf"
 PENDING_COOKIE = "authadapter.pending"
-FLOW_COOKIE = "authadapter.callback-url"
-FLASK_COOKIE = "session"  # Flask's own session, where Authlib keeps its state
+FLOW_COOKIE = "authadapter.oauth-flow"
+FLASK_COOKIE = "session"  # Flask's own session: never set by the extension, still sent at it
 
 # Stand-ins that a case puts where the app's real values go; replaced when it is sent.
 CSRF_MARK = "CSRFPLACEHOLDER0fuzz"
@@ -163,7 +163,6 @@ class Target:
     csrf_cookie: str = ""
     flow_cookie: str = ""
     flow_state: str = ""
-    flask_cookie: str = ""
 
     @property
     def state(self) -> AuthState:
@@ -242,9 +241,10 @@ def build_target(name: str, adapter: Any, raw: Any, **config: Any) -> Target:
     )
     assert started.status_code == 302, started.get_data(as_text=True)
     target.flow_state = parse_qs(urlsplit(started.location).query)["state"][0]
-    flow, flask_session = browser.get_cookie(FLOW_COOKIE), browser.get_cookie(FLASK_COOKIE)
-    assert flow is not None and flask_session is not None
-    target.flow_cookie, target.flask_cookie = flow.value, flask_session.value
+    flow = browser.get_cookie(FLOW_COOKIE)
+    assert flow is not None
+    assert browser.get_cookie(FLASK_COOKIE) is None  # the flow is all in its own cookie
+    target.flow_cookie = flow.value
     return target
 
 
@@ -829,7 +829,7 @@ def cases(draw: st.DrawFn, route: Route) -> Case:
     if legit or (csrf != "none" and draw(st.integers(0, 9)) > 0):  # else the token alone
         cookies.append((CSRF_COOKIE, "@valid"))
     for name in draw(st.lists(st.sampled_from(COOKIE_NAMES), max_size=3)):
-        valid = name in (FLOW_COOKIE, FLASK_COOKIE) and draw(st.booleans())
+        valid = name == FLOW_COOKIE and draw(st.booleans())
         cookies.append((name, "@valid" if valid else draw(header_values)))
     for _ in range(draw(st.integers(0, 2))):
         cookies.append(("", _latin1(draw(st.sampled_from(RAW_COOKIE_FRAGMENTS)).encode("utf-8"))))
@@ -876,7 +876,6 @@ def send(target: Target, route: Route, case: Case) -> Sent:
     valid_values = {
         CSRF_COOKIE: target.csrf_cookie,
         FLOW_COOKIE: target.flow_cookie,
-        FLASK_COOKIE: target.flask_cookie,
     }
     session_token = target.new_session() if case.session == "valid" else None
     if session_token is not None:
@@ -1298,7 +1297,7 @@ class _StubbedOAuth2(OAuth2):
 
     USERINFO: dict[str, Any] = {}
 
-    def _exchange(self) -> dict[str, Any]:
+    def _exchange(self, flow: Any, code: str) -> dict[str, Any]:
         return {"access_token": "stub-access-token", "token_type": "bearer"}
 
     def fetch_userinfo(self, token: Any) -> Any:

@@ -204,10 +204,10 @@ def _replay_one_authorization(database_url: str, op: MockProvider, count: int) -
         assert started.status_code == 302, started.get_data(as_text=True)
         location = op.approve(started.location, sub)
         callback = callback_target(location)
-        # The flow's cookies: Flask's session (Authlib's state, PKCE verifier, nonce) and the
-        # signed callback-url cookie; every replaying browser holds a copy.
+        # The flow's cookies: the encrypted flow (state, PKCE verifier, nonce, callback_url)
+        # and the CSRF cookie; every replaying browser holds a copy.
         cookies = {}
-        for name in ("session", "authadapter.callback-url", "authadapter.csrf"):
+        for name in ("authadapter.oauth-flow", "authadapter.csrf"):
             cookie = starter.client.get_cookie(name, domain=HOST)
             assert cookie is not None, name
             cookies[name] = cookie.value

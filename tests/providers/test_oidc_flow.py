@@ -19,7 +19,6 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 from uuid import uuid4
 
-import itsdangerous.timed
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -28,6 +27,7 @@ from werkzeug.wrappers import Response
 
 from flask_authadapter import account_tokens
 from flask_authadapter.adapters.sqlalchemy import SQLAlchemyAdapter
+from flask_authadapter.core.clock import FrozenClock
 from flask_authadapter.core.sealing import is_sealed
 from flask_authadapter.models import Account, User
 from flask_authadapter.providers import OIDC
@@ -549,8 +549,7 @@ def test_a_replayed_callback_with_the_old_cookies_is_refused(
     client = app.test_client()
     location = oidc_provider.approve(begin(client), sub)
     kept = {
-        name: client.get_cookie(name, domain="app.example")
-        for name in ("session", "authadapter.callback-url")
+        name: client.get_cookie(name, domain="app.example") for name in ("authadapter.oauth-flow",)
     }
     assert all(kept.values())
     assert client.get(callback_target(location)).status_code == 302
@@ -628,22 +627,19 @@ def test_a_callback_at_another_providers_url_is_refused(
     ids=["after-590s-signs-in", "after-601s-refused"],
 )
 def test_the_callback_is_accepted_for_10_minutes(
-    client: FlaskClient,
+    adapter: SQLAlchemyAdapter,
     oidc_provider: MockProvider,
     new_person: NewPerson,
     raw: SQLAlchemyRawStore,
-    monkeypatch: pytest.MonkeyPatch,
     seconds_later: int,
     status: int,
 ) -> None:
+    clock = FrozenClock()
+    client = make_site(adapter, oidc_provider.issuer, clock=clock).test_client()
     sub, _ = new_person()
     location = oidc_provider.approve(begin(client), sub)
-    # The flow cookie is an itsdangerous timed signature: move its clock, and only its.
-    monkeypatch.setattr(
-        itsdangerous.timed.TimestampSigner,
-        "get_timestamp",
-        lambda self: int(time.time()) + seconds_later,
-    )
+    # The flow cookie holds the time it began (sealed): move the app's clock, and only it.
+    clock.advance(seconds=seconds_later)
 
     answer = client.get(callback_target(location))
 
@@ -704,7 +700,7 @@ def test_an_unreachable_provider_ends_on_oauth_signin(
     answer = client.post("/auth/signin/mock", data={"csrf_token": csrf, "callback_url": "/"})
 
     assert_error_page(answer, "OAuthSignin", 400)
-    assert client.get_cookie("authadapter.callback-url", domain="app.example") is None
+    assert client.get_cookie("authadapter.oauth-flow", domain="app.example") is None
     assert counts(raw) == counted()
     ours = [r for r in caplog.records if r.name == "flask_authadapter"]
     assert any(r.levelno == logging.ERROR and "mock" in r.getMessage() for r in ours), ours
@@ -739,7 +735,7 @@ def _other_worker(adapter: SQLAlchemyAdapter, issuer: str, client: FlaskClient) 
     """A browser of ``client``'s cookies on a second instance of the app (another worker
     process, or the app restarted): nothing in memory is shared, only the database."""
     other = make_site(adapter, issuer).test_client()
-    for name in ("session", "authadapter.callback-url"):  # Authlib's state data; the flow
+    for name in ("authadapter.oauth-flow",):  # the flow: state, nonce, verifier
         cookie = client.get_cookie(name, domain="app.example")
         if cookie is not None:
             other.set_cookie(name, cookie.value, domain="app.example")

@@ -33,7 +33,7 @@ import flask_authadapter.providers.presets
 from flask_authadapter.adapters.memory import MemoryAdapter
 from flask_authadapter.core.clock import FrozenClock
 from flask_authadapter.core.errors import ConfigurationError, OAuthCallbackError
-from flask_authadapter.providers.base import Provider
+from flask_authadapter.providers.base import Provider, ProviderResult
 from flask_authadapter.providers.oauth import OIDC, OAuth2
 from flask_authadapter.providers.presets import (
     Apple,
@@ -471,6 +471,19 @@ def test_entra_profile_mapping() -> None:
     assert phone_login.email is None
 
 
+def test_entra_vouches_only_through_xms_edov_or_a_personal_account() -> None:
+    entra = MicrosoftEntraID()
+    email = {**ENTRA_CLAIMS, "email": "abe@contoso.com"}
+    # An email_verified claim could only come from a tenant administrator's claims mapping.
+    assert entra.profile({**email, "email_verified": True}, {}).email_verified is False
+    assert entra.profile({**email, "xms_edov": "false"}, {}).email_verified is False
+    assert entra.profile({**email, "xms_edov": "true"}, {}).email_verified is True
+    # A personal Microsoft account: Microsoft's own tenant, whose addresses it confirmed.
+    personal = {**email, "tid": CONSUMERS_TENANT}
+    assert entra.profile(personal, {}).email_verified is True
+    assert entra.profile(_without(personal, "email"), {}).email_verified is False
+
+
 def test_entra_authorization_request() -> None:
     app, preset = entra_app()
     assert preset.issuer == "https://login.microsoftonline.com/common/v2.0"
@@ -806,12 +819,9 @@ def apple_app(clock: FrozenClock | None = None, **config: Any) -> tuple[Flask, A
 def test_apple_profile_mapping_with_the_first_sign_in_name() -> None:
     app, preset = apple_app()
     token = {"access_token": "a0b1", "token_type": "Bearer", "userinfo": APPLE_CLAIMS}
-    with app.test_request_context(
-        "/auth/callback/apple",
-        method="POST",
-        data={"code": "c0de", "state": "st", "user": APPLE_USER_FIELD},
-    ):
-        claims = preset.fetch_userinfo(token)
+    answer = {"code": "c0de", "state": "st", "user": APPLE_USER_FIELD}  # Apple's form_post
+    with app.app_context():
+        claims = preset.user_document(token, answer)
     profile = preset.profile(claims, token)
     assert profile.id == APPLE_CLAIMS["sub"]
     assert profile.name == "Jane Appleseed"
@@ -824,8 +834,8 @@ def test_apple_later_sign_ins_have_no_name_and_text_booleans() -> None:
     app, preset = apple_app()
     unverified = {**APPLE_CLAIMS, "email_verified": "false", "is_private_email": False}
     token = {"access_token": "a0b1", "userinfo": unverified}
-    with app.test_request_context("/auth/callback/apple", method="POST", data={"code": "c"}):
-        profile = preset.profile(preset.fetch_userinfo(token), token)
+    with app.app_context():
+        profile = preset.profile(preset.user_document(token, {"code": "c"}), token)
     assert profile.name is None
     assert profile.email_verified is False
     boolean = preset.profile({**APPLE_CLAIMS, "email_verified": True}, {})
@@ -976,6 +986,38 @@ def test_facebook_authorization_request() -> None:
     assert preset.userinfo_url == (
         "https://graph.facebook.com/v19.0/me?fields=id,name,email,picture"
     )
+
+
+def test_a_facebook_sign_in_reports_its_email_unverified(
+    api: FakeAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A whole sign-in against a stand-in Graph API: the address is on the result, never as
+    verified (Facebook does not say it checked it)."""
+    api.routes["/oauth/access_token"] = (200, {"access_token": "fb-at", "token_type": "bearer"})
+    api.routes["/me"] = (200, FACEBOOK_USER)
+    preset = Facebook("fb-app-id", "fb-app-secret")
+    preset.authorize_url = f"{api.url}/dialog/oauth"
+    preset.token_url = f"{api.url}/oauth/access_token"
+    preset.userinfo_url = f"{api.url}/me?fields=id,name,email,picture"
+    results: list[ProviderResult] = []
+    finish = preset.finish
+
+    def recording_finish(*args: Any) -> ProviderResult:
+        results.append(finish(*args))
+        return results[-1]
+
+    monkeypatch.setattr(preset, "finish", recording_finish)
+    app = app_with(preset)
+    client = app.test_client()
+    started = client.post("/auth/signin/facebook", data={"csrf_token": csrf_from(client)})
+    state = parse_qs(urlsplit(started.location).query)["state"][0]
+
+    landed = client.get(f"/auth/callback/facebook?code=c0de&state={state}")
+
+    assert landed.status_code == 302, landed.get_data(as_text=True)
+    (result,) = results
+    assert result.profile.email == "jane.doe@example.com"
+    assert result.email_verified is False
 
 
 # =========================================================================== #

@@ -235,7 +235,7 @@ def test_signin_post_refused(
     assert counts(raw) == before == dict.fromkeys(KINDS, 0)
     assert client.get_cookie(SESSION_COOKIE) is None
     assert not any(
-        h.startswith("authadapter.callback-url=") for h in response.headers.getlist("Set-Cookie")
+        h.startswith("authadapter.oauth-flow=") for h in response.headers.getlist("Set-Cookie")
     )
     # Nothing changed, so the same POST from a script is refused the same way, as JSON.
     as_json = client.post(

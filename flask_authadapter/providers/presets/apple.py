@@ -34,6 +34,9 @@ relay address when ``is_private_email``), ``email_verified`` = ``email_verified`
 person's *first* sign-in, as the ``user`` form field (``{"name": {"firstName": ...,
 "lastName": ...}, "email": ...}``); ``name`` is taken from there when present. That field is
 not signed, so its email is never used: the ID token's is.
+
+Email verification: Apple's ``email_verified`` is taken as it is. Apple only issues ID tokens
+for addresses it has confirmed (an Apple ID's, or a private relay address Apple runs itself).
 """
 
 from __future__ import annotations
@@ -43,8 +46,6 @@ import threading
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
-
-from flask import request
 
 from ...core.clock import Clock, system_clock
 from ...core.errors import ConfigurationError, OAuthCallbackError
@@ -233,12 +234,18 @@ class Apple(OIDC):
 
     # The profile ---------------------------------------------------------------------------
     def fetch_userinfo(self, token: Mapping[str, Any]) -> Mapping[str, Any]:
-        """The ID token's claims, with the name Apple posts on a first sign-in."""
+        """The ID token's claims (Apple has no userinfo endpoint)."""
         claims = token.get("userinfo")
         if not isinstance(claims, Mapping) or not claims.get("sub"):
             raise OAuthCallbackError(f"{self.id}: no valid ID token in the token response")
-        merged = dict(claims)
-        name = apple_user_name(request.values.get("user"))
+        return dict(claims)
+
+    def user_document(
+        self, token: Mapping[str, Any], answer: Mapping[str, str]
+    ) -> Mapping[str, Any]:
+        """The ID token's claims, with the name Apple posts (``user``) on a first sign-in."""
+        merged = dict(self.fetch_userinfo(token))
+        name = apple_user_name(answer.get("user"))
         if name and not text_or_none(merged.get("name")):
             merged["name"] = name
         return merged

@@ -18,6 +18,10 @@ ID token's ``org_id`` (or ``org_name``) must then be that organization, as Auth0
 Profile (the standard claims, https://auth0.com/docs/manage-users/user-accounts/user-profiles):
 ``id`` = ``sub`` (e.g. ``auth0|64b...`` or ``google-oauth2|1093...``), ``email`` = ``email``,
 ``email_verified`` = ``email_verified``, ``name`` = ``name``, ``image`` = ``picture``.
+
+Email verification: Auth0's ``email_verified`` is taken as it is. It is what your tenant's
+connections say (a database connection's verification email, a social connection's upstream
+provider), so it is exactly as trustworthy as the connections you enabled.
 """
 
 from __future__ import annotations

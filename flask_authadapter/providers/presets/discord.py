@@ -20,6 +20,9 @@ Profile (the user object, https://discord.com/developers/docs/resources/user#use
   ``https://cdn.discordapp.com/embed/avatars/{n}.png``, where ``n`` is ``(id >> 22) % 6`` for
   the new unique usernames and ``discriminator % 5`` for legacy ``name#1234`` accounts
   (https://discord.com/developers/docs/reference#image-formatting).
+
+Email verification: Discord's ``verified`` flag is taken. Discord sets it once the person has
+confirmed the address from the email Discord sent there.
 """
 
 from __future__ import annotations

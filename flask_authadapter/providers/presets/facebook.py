@@ -16,7 +16,9 @@ Profile (the User node, https://developers.facebook.com/docs/graph-api/reference
 - ``id``: ``id`` (app-scoped: the same person has another id in another app);
 - ``name``: ``name``; ``email``: ``email`` (absent when the person has none or declined it);
 - ``image``: ``picture.data.url`` (a small square picture; it is a signed URL that expires);
-- ``email_verified``: always False: Facebook does not say whether it checked the address.
+- ``email_verified``: always False. The Graph API's User node says nothing of whether the
+  address was confirmed, and Facebook accounts can be made with an address nobody checked,
+  so the address is no proof that the person receives mail there.
 """
 
 from __future__ import annotations

@@ -20,8 +20,9 @@ https://docs.github.com/en/rest/users/emails#list-email-addresses-for-the-authen
 - ``name``: ``name``, else ``login``; ``image``: ``avatar_url``;
 - ``email``: the public ``email`` of ``GET /user`` when the person has one, else the primary
   *verified* address of ``GET /user/emails`` (none when that one is not verified);
-- ``email_verified``: True only when ``GET /user/emails`` lists that address as verified. The
-  email field of ``GET /user`` alone is not taken as verified.
+- ``email_verified``: True only when ``GET /user/emails`` lists that address as verified
+  (GitHub marks it so once the owner followed GitHub's confirmation link). The email field of
+  ``GET /user`` alone is not taken as verified: a public address need not be confirmed.
 
 The list from ``/user/emails`` is added to the user document under ``"emails"`` (a key
 ``GET /user`` does not have), so a custom ``profile`` mapper and the ``sign_in`` callback see it.

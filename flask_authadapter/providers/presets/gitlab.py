@@ -18,6 +18,10 @@ https://docs.gitlab.com/integration/openid_connect_provider/#shared-information)
 ``id`` = ``sub`` (the numeric user id, as text), ``email`` = ``email``, ``email_verified`` =
 ``email_verified``, ``name`` = ``name`` (else ``nickname``, the username), ``image`` =
 ``picture``.
+
+Email verification: GitLab's ``email_verified`` is taken. GitLab sets it once the address was
+confirmed on that GitLab (on a self-managed instance its administrators may confirm addresses
+themselves: trust follows the instance you configure).
 """
 
 from __future__ import annotations

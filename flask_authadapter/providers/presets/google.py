@@ -22,6 +22,10 @@ on the account); ``prompt=`` sets ``prompt`` otherwise (e.g. ``"select_account"`
 Profile (the ID token claims, completed by the userinfo endpoint): ``id`` = ``sub``,
 ``email`` = ``email``, ``email_verified`` = ``email_verified``, ``name`` = ``name``,
 ``image`` = ``picture``.
+
+Email verification: Google's ``email_verified`` is taken. Google has the owner confirm any
+address that is not a Google mailbox, and a Workspace account's address is on a domain whose
+ownership Google checked (``hosted_domain`` narrows sign-in to the domains you trust).
 """
 
 from __future__ import annotations

@@ -14,6 +14,9 @@ Scopes: ``openid email profile``.
 Profile (the standard claims): ``id`` = ``sub`` (the user's id in the realm), ``email`` =
 ``email``, ``email_verified`` = ``email_verified`` (the realm's "Email verified" flag), ``name``
 = ``name`` (else ``preferred_username``), ``image`` = ``picture`` (when the realm has one).
+
+Email verification: the realm's ``email_verified`` flag is taken. Your realm's verification
+email or its administrators set it, so it is as trustworthy as the realm you configure.
 """
 
 from __future__ import annotations

@@ -37,10 +37,17 @@ empty; https://learn.microsoft.com/entra/identity-platform/id-token-claims-refer
 - ``id``: ``sub`` (pairwise: one value per person *and app*, as Auth.js uses; ``oid`` + ``tid``
   is the person's directory id, in the raw claims);
 - ``email``: ``email``, else ``preferred_username`` when it is an address;
-- ``email_verified``: False, unless the ID token asserts the ``email`` claim's domain
-  (``xms_edov`` true, an optional claim to add in "Token configuration") or carries
-  ``email_verified`` true. Entra's ``email`` is an attribute a tenant administrator can set to
-  anything: it is not proof of owning the address;
+- ``email_verified``: False unless Microsoft itself vouches for the address: the ID token's
+  ``xms_edov`` claim is true (Microsoft checked that the person's tenant verified the
+  ``email`` claim's domain; an optional claim to add under "Token configuration", with
+  ``email``), or the token is of a personal Microsoft account (``tid`` is the
+  personal-account tenant, which only Microsoft administers, and Microsoft has the owner
+  confirm each address of such an account; its ``xms_edov`` documentation counts them as
+  verified). A work or school account's ``email`` is an attribute that any tenant's
+  administrator can set to any address, so with ``common`` or ``organizations`` (any tenant)
+  it proves nothing, and ``email_verified`` claims are not taken either: only a
+  claims-mapping policy, written by a tenant administrator, could add one. The rule is the
+  same for a single ``tenant``: add ``xms_edov`` to have its addresses taken as verified;
 - ``name``: ``name``.
 """
 
@@ -74,13 +81,14 @@ def _true(value: object) -> bool:
 
 
 def entra_profile(claims: Mapping[str, Any], token: Mapping[str, Any]) -> Profile:
-    """Map Entra ID token claims (see the module documentation)."""
+    """Map Entra ID token claims (see the module documentation): the ``email`` claim is
+    verified only with ``xms_edov`` true or for a personal Microsoft account."""
     sub = text_or_none(claims.get("sub"))
     if sub is None:
         raise OAuthCallbackError("microsoft-entra-id: the ID token has no sub")
     email = text_or_none(claims.get("email"))
     verified = email is not None and (
-        _true(claims.get("xms_edov")) or _true(claims.get("email_verified"))
+        _true(claims.get("xms_edov")) or claims.get("tid") == CONSUMERS_TENANT
     )
     if email is None:
         username = text_or_none(claims.get("preferred_username"))

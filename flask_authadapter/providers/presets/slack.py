@@ -21,6 +21,9 @@ https://api.slack.com/authentication/sign-in-with-slack#response): ``id`` = ``su
 ``email_verified`` = ``email_verified``, ``name`` = ``name``, ``image`` = ``picture``. The
 workspace (``https://slack.com/team_id``, ``..._name``, ``..._domain``) is in the raw claims
 given to the ``sign_in`` callback.
+
+Email verification: Slack's ``email_verified`` is taken. Slack has members confirm their
+address and says when (``date_email_verified``).
 """
 
 from __future__ import annotations
