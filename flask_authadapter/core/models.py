@@ -144,5 +144,8 @@ ACCOUNT_FIELDS = (
     "id_token",
     "session_state",
 )
+#: The account fields every store needs filled (see ``check_filled``); ``user_id`` besides
+#: them must name a stored user.
+ACCOUNT_REQUIRED = ("type", "provider", "provider_account_id")
 SESSION_FIELDS = ("session_token", "user_id", "expires", "created_at")
 VERIFICATION_TOKEN_FIELDS = ("identifier", "token", "expires")
