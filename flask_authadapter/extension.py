@@ -369,12 +369,15 @@ def signin_url(callback_url: str | None = None) -> str:
 
 def login_required(view: F) -> F:
     """Let only signed-in users in: pages redirect to the sign-in page with a
-    ``callback_url`` back here; JSON requests get a 401 with a JSON body."""
+    ``callback_url`` back here; JSON requests get a 401 with a JSON body. Works on
+    ``async def`` views and in a ``MethodView``'s ``decorators``."""
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> ResponseReturnValue:
         if current_user.is_authenticated:
-            result: ResponseReturnValue = view(*args, **kwargs)
+            # Through ensure_sync, as Flask calls views itself: an async view is run to
+            # completion instead of returning a coroutine.
+            result: ResponseReturnValue = current_app.ensure_sync(view)(*args, **kwargs)
             return result
         if wants_json(request):
             response = jsonify(error="SessionRequired", message="You need to sign in.")
