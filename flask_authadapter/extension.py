@@ -379,15 +379,21 @@ def login_required(view: F) -> F:
             # completion instead of returning a coroutine.
             result: ResponseReturnValue = current_app.ensure_sync(view)(*args, **kwargs)
             return result
-        if wants_json(request):
-            response = jsonify(error="SessionRequired", message="You need to sign in.")
-            response.status_code = 401
-            return no_store(response)
-        path = request.full_path.rstrip("?") if request.query_string else request.path
-        back = request.script_root + path
-        return redirect(signin_url(back))
+        return refuse_anonymous()
 
     return cast(F, wrapper)
+
+
+def refuse_anonymous() -> Response:
+    """What a protected view answers someone not signed in: a redirect to the sign-in page
+    with a ``callback_url`` back to this URL, or a 401 with a JSON body for JSON requests."""
+    if wants_json(request):
+        response = jsonify(error="SessionRequired", message="You need to sign in.")
+        response.status_code = 401
+        return no_store(response)
+    path = request.full_path.rstrip("?") if request.query_string else request.path
+    back = request.script_root + path
+    return redirect(signin_url(back))
 
 
 # Request hooks -------------------------------------------------------------------------
