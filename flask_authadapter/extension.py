@@ -39,6 +39,7 @@ from .ratelimit import RateLimits
 from .signals import send, session_created, signed_in, signed_out
 from .web.cookies import delete_cookie, fixed_cookie_name, read_cookie, write_cookie
 from .web.csrf import csrf_token, pending_csrf_cookie, rotate_csrf_token
+from .web.landing import warn_if_no_default_page
 from .web.responses import error_response, no_store, wants_json
 
 if TYPE_CHECKING:
@@ -85,6 +86,8 @@ class AuthState:
     #: The session cookie's name when the settings fix it (AUTH_COOKIE_SECURE or AUTH_URL
     #: set), worked out once; None when it depends on each request's scheme.
     session_cookie: str | None = None
+    #: Whether the app's first request checked that AUTH_DEFAULT_REDIRECT is one of its pages.
+    default_page_checked: bool = False
 
     def session_token(self) -> str | None:
         """The session cookie's value in this request, or None."""
@@ -215,6 +218,7 @@ class Auth:
         from .views import blueprint
 
         app.register_blueprint(blueprint, url_prefix=config.url_prefix)
+        app.before_request(_check_default_page)
         app.after_request(_write_cookies)
         app.register_error_handler(StorageError, _storage_unavailable)
         app.context_processor(_template_context)
@@ -397,6 +401,17 @@ def refuse_anonymous() -> Response:
 
 
 # Request hooks -------------------------------------------------------------------------
+
+
+def _check_default_page() -> None:
+    """On the app's first request, when all its routes are known: warn if
+    AUTH_DEFAULT_REDIRECT is not one of its pages (see web/landing.py)."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    state: AuthState = app.extensions["authadapter"]
+    if state.default_page_checked:
+        return
+    state.default_page_checked = True
+    warn_if_no_default_page(app, request, state.config.default_redirect)
 
 
 def _write_cookies(response: Response) -> Response:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import create_engine
 
+from flask_authadapter import Auth
 from flask_authadapter.adapters.sqlalchemy import SQLAlchemyAdapter
-from tests.apps import make_app
+from tests.apps import SECRET, DummyProvider, make_app
 
 
 @pytest.fixture
@@ -29,3 +31,16 @@ def app(adapter: SQLAlchemyAdapter) -> Flask:
     views they are about."""
     app, _ = make_app(adapter)
     return app
+
+
+@pytest.fixture
+def make_bare_app(adapter: SQLAlchemyAdapter) -> Callable[..., Flask]:
+    """Apps with the extension set up and no page of their own (settings as keywords)."""
+
+    def make(**config: Any) -> Flask:
+        app = Flask(__name__)
+        app.config.update(SECRET_KEY=SECRET, TESTING=True, **config)
+        Auth(app, adapter=adapter, providers=[DummyProvider("dummy")])
+        return app
+
+    return make
