@@ -310,8 +310,8 @@ class MemoryAdapter:
             self._sessions.pop(session_token, None)
 
     def list_sessions(self, user_id: str) -> list[Session]:
-        """A user's sessions, oldest first (by ``created_at``, else ``expires``; then
-        ``expires``)."""
+        """A user's sessions, oldest first, in the contract's order (``created_at``, or
+        ``expires`` for a session without one; then ``expires``)."""
         user_id = str(user_id)
         with self._lock:
             found = [_copy(s) for s in self._sessions.values() if s.user_id == user_id]

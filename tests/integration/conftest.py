@@ -1,7 +1,9 @@
-"""One app per test: the extension on SQLite through SQLAlchemy, as an app would have it."""
+"""One app per test: the extension on SQLite through SQLAlchemy, as an app would have it,
+called through Flask's test client or served for real."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -9,6 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import create_engine
+from werkzeug.serving import make_server
 
 from flask_authadapter import Auth
 from flask_authadapter.adapters.sqlalchemy import SQLAlchemyAdapter
@@ -44,3 +47,23 @@ def make_bare_app(adapter: SQLAlchemyAdapter) -> Callable[..., Flask]:
         return app
 
     return make
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[Flask], str]]:
+    """Serve an app on 127.0.0.1 (Werkzeug's threaded server, a thread per request, as a
+    WSGI server runs it): its base URL. Stopped when the test ends."""
+    stops: list[Callable[[], None]] = []
+
+    def start(app: Flask) -> str:
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        thread.start()
+        stops.extend([server.server_close, lambda: thread.join(5), server.shutdown])
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield start
+    for stop in reversed(stops):
+        stop()

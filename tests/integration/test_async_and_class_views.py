@@ -1,23 +1,25 @@
 """``login_required`` on ``async def`` views and on class-based views (``MethodView``), as
-Flask runs them with its async extra installed."""
+Flask runs them with its async extra installed, served by a real WSGI server."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
 from flask.views import MethodView
 
 from flask_authadapter import current_user, login_required
-from tests.apps import dummy_sign_in
+from tests.hardening.served import HttpBrowser
 
 PATHS = ["/async", "/class", "/class-async", "/class-decorated-method"]
 
 
 @pytest.fixture
-def views(app: Flask) -> Flask:
-    """The app with a protected view of each kind, each saying whose page it is."""
+def browser(app: Flask, serve: Callable[[Flask], str]) -> HttpBrowser:
+    """A browser of the app, served with a protected view of each kind, each saying whose
+    page it is."""
 
     @app.get("/async")
     @login_required
@@ -49,28 +51,28 @@ def views(app: Flask) -> Flask:
     app.add_url_rule(
         "/class-decorated-method", view_func=DecoratedMethodPage.as_view("decorated_method_page")
     )
-    return app
+    return HttpBrowser(serve(app))
 
 
 @pytest.mark.parametrize("path", PATHS)
-def test_anonymous_visitors_are_sent_to_sign_in(views: Flask, path: str) -> None:
-    response = views.test_client().get(f"{path}?tab=2")
+def test_anonymous_visitors_are_sent_to_sign_in(browser: HttpBrowser, path: str) -> None:
+    response = browser.get(f"{path}?tab=2")
     assert response.status_code == 302
-    assert response.location == f"/auth/signin?callback_url={path.replace('/', '%2F')}%3Ftab%3D2"
+    assert response.headers["Location"] == (
+        f"/auth/signin?callback_url={path.replace('/', '%2F')}%3Ftab%3D2"
+    )
 
 
 @pytest.mark.parametrize("path", PATHS)
-def test_json_requests_get_a_401(views: Flask, path: str) -> None:
-    response = views.test_client().get(path, headers={"Accept": "application/json"})
+def test_json_requests_get_a_401(browser: HttpBrowser, path: str) -> None:
+    response = browser.get(path, headers={"Accept": "application/json"})
     assert response.status_code == 401
-    assert response.get_json()["error"] == "SessionRequired"
+    assert response.json()["error"] == "SessionRequired"
 
 
 @pytest.mark.parametrize("path", PATHS)
-def test_a_signed_in_user_sees_the_page(views: Flask, path: str) -> None:
-    client = views.test_client()
-    landed = dummy_sign_in(client, callback_url=path)
-    assert landed.status_code == 302 and landed.location == path
-    response = client.get(path)
+def test_a_signed_in_user_sees_the_page(browser: HttpBrowser, path: str) -> None:
+    assert browser.sign_in_with_dummy("1", "ada@example.com").status_code == 302
+    response = browser.get(path)
     assert response.status_code == 200
-    assert response.get_data(as_text=True).endswith("page of ada@example.com")
+    assert response.text.endswith("page of ada@example.com")
