@@ -38,6 +38,7 @@ from .extension import (
     sign_out,
     signin_url,
 )
+from .interop import flask_login_bridge
 from .provider_tokens import account_tokens, open_tokens
 
 __version__ = "0.1.0.dev0"
@@ -76,6 +77,7 @@ __all__ = [
     "auth_state",
     "current_session",
     "current_user",
+    "flask_login_bridge",
     "login_required",
     "open_tokens",
     "sign_in",

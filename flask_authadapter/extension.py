@@ -39,6 +39,7 @@ from .ratelimit import RateLimits
 from .signals import send, session_created, signed_in, signed_out
 from .web.cookies import delete_cookie, fixed_cookie_name, read_cookie, write_cookie
 from .web.csrf import csrf_token, pending_csrf_cookie, rotate_csrf_token
+from .web.landing import warn_if_no_default_page
 from .web.responses import error_response, no_store, wants_json
 
 if TYPE_CHECKING:
@@ -85,6 +86,8 @@ class AuthState:
     #: The session cookie's name when the settings fix it (AUTH_COOKIE_SECURE or AUTH_URL
     #: set), worked out once; None when it depends on each request's scheme.
     session_cookie: str | None = None
+    #: Whether the app's first request checked that AUTH_DEFAULT_REDIRECT is one of its pages.
+    default_page_checked: bool = False
 
     def session_token(self) -> str | None:
         """The session cookie's value in this request, or None."""
@@ -207,6 +210,7 @@ class Auth:
         from .views import blueprint
 
         app.register_blueprint(blueprint, url_prefix=config.url_prefix)
+        app.before_request(_check_default_page)
         app.after_request(_write_cookies)
         app.register_error_handler(StorageError, _storage_unavailable)
         app.context_processor(_template_context)
@@ -361,25 +365,45 @@ def signin_url(callback_url: str | None = None) -> str:
 
 def login_required(view: F) -> F:
     """Let only signed-in users in: pages redirect to the sign-in page with a
-    ``callback_url`` back here; JSON requests get a 401 with a JSON body."""
+    ``callback_url`` back here; JSON requests get a 401 with a JSON body. Works on
+    ``async def`` views and in a ``MethodView``'s ``decorators``."""
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> ResponseReturnValue:
         if current_user.is_authenticated:
-            result: ResponseReturnValue = view(*args, **kwargs)
+            # Through ensure_sync, as Flask calls views itself: an async view is run to
+            # completion instead of returning a coroutine.
+            result: ResponseReturnValue = current_app.ensure_sync(view)(*args, **kwargs)
             return result
-        if wants_json(request):
-            response = jsonify(error="SessionRequired", message="You need to sign in.")
-            response.status_code = 401
-            return no_store(response)
-        path = request.full_path.rstrip("?") if request.query_string else request.path
-        back = request.script_root + path
-        return redirect(signin_url(back))
+        return refuse_anonymous()
 
     return cast(F, wrapper)
 
 
+def refuse_anonymous() -> Response:
+    """What a protected view answers someone not signed in: a redirect to the sign-in page
+    with a ``callback_url`` back to this URL, or a 401 with a JSON body for JSON requests."""
+    if wants_json(request):
+        response = jsonify(error="SessionRequired", message="You need to sign in.")
+        response.status_code = 401
+        return no_store(response)
+    path = request.full_path.rstrip("?") if request.query_string else request.path
+    back = request.script_root + path
+    return redirect(signin_url(back))
+
+
 # Request hooks -------------------------------------------------------------------------
+
+
+def _check_default_page() -> None:
+    """On the app's first request, when all its routes are known: warn if
+    AUTH_DEFAULT_REDIRECT is not one of its pages (see web/landing.py)."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    state: AuthState = app.extensions["authadapter"]
+    if state.default_page_checked:
+        return
+    state.default_page_checked = True
+    warn_if_no_default_page(app, request, state.config.default_redirect)
 
 
 def _write_cookies(response: Response) -> Response:

@@ -15,6 +15,7 @@ import hashlib
 import io
 import re
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.pool import NullPool
 
 from flask_authadapter.adapters.sqlalchemy import TABLE_NAMES, SQLAlchemyAdapter, default_models
-from flask_authadapter.models import User
+from flask_authadapter.models import Session, User
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 VERSION_TABLE = "alembic_version"
@@ -261,6 +262,40 @@ def test_downgrade_removes_tables(upgraded: Engine, database_url: str) -> None:
         assert schema_diff(conn, models_metadata()) == []
 
 
+def test_sessions_survive_the_created_at_revision(database_url: str, engine: Engine) -> None:
+    """Upgrading to nullable ``created_at`` keeps the existing sessions (SQLite rebuilds the
+    table), after which a session without ``created_at`` is stored; downgrading refuses
+    nothing while every row has one."""
+    config = alembic_config(database_url)
+    command.upgrade(config, "7c1e5a9d2f40")
+    metadata = sa.MetaData()
+    users = sa.Table("users", metadata, autoload_with=engine)
+    sessions = sa.Table("sessions", metadata, autoload_with=engine)
+    moment = datetime(2031, 1, 1, 12, 0, tzinfo=timezone.utc)
+    with engine.begin() as conn:
+        conn.execute(users.insert().values(id="u1", email="ada@example.com"))
+        conn.execute(
+            sessions.insert().values(
+                session_token="t1", user_id="u1", expires=moment, created_at=moment
+            )
+        )
+
+    command.upgrade(config, "head")
+    adapter = SQLAlchemyAdapter(engine, metadata=sa.MetaData())
+    kept = adapter.list_sessions("u1")
+    assert [(s.session_token, s.created_at) for s in kept] == [("t1", moment)]
+    adapter.create_session(Session(session_token="t2", user_id="u1", expires=moment))
+    found = adapter.get_session_and_user("t2")
+    assert found is not None and found[0].created_at is None
+
+    adapter.delete_session("t2")
+    command.downgrade(config, "7c1e5a9d2f40")
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sessions.c.session_token)).scalars().all() == ["t1"]
+    columns = {c["name"]: c for c in sa.inspect(engine).get_columns("sessions")}
+    assert columns["created_at"]["nullable"] is False
+
+
 # --------------------------------------------------------------------------- #
 # Without a server: the SQL the migration emits, and the strict type comparison
 # --------------------------------------------------------------------------- #
@@ -274,24 +309,61 @@ def _statements(sql: str) -> list[str]:
 
 
 _ADD_COLUMN = re.compile(r"^ALTER TABLE (\w+) ADD (?:COLUMN )?(.+)$")
+_DROP_NOT_NULL = re.compile(r"^ALTER TABLE (\w+) ALTER COLUMN (\w+) DROP NOT NULL$")
+_CHANGE_COLUMN = re.compile(r"^ALTER TABLE (\w+) (?:CHANGE (\w+)|MODIFY) (\w+) (.+?)(?: NULL)?$")
 _TABLE_CONSTRAINT = re.compile(r", (?:PRIMARY KEY|CONSTRAINT|UNIQUE|FOREIGN KEY|CHECK) ")
+#: SQLite's "move and copy" (batch_alter_table): a new table, filled, then renamed.
+_COPY_TABLE = re.compile(r"^(?:CREATE TABLE|INSERT INTO|ALTER TABLE) _alembic_tmp_(\w+)\b")
 
 
-def _fold_added_columns(statements: list[str]) -> list[str]:
-    """Later revisions' ``ALTER TABLE t ADD COLUMN c`` folded into ``CREATE TABLE t`` (after
-    its last column), as ``create_all`` writes the table in one statement."""
+def _column_span(create: str, column: str) -> tuple[int, int]:
+    """Where the definition of ``column`` stands in a one-line ``CREATE TABLE``."""
+    found = re.search(rf"[(,] ({column} [^,]*?)(?=, | \)$)", create)
+    assert found is not None, (column, create)
+    return found.span(1)
+
+
+def _fold_later_revisions(statements: list[str]) -> list[str]:
+    """Later revisions' changes to a table folded into its ``CREATE TABLE``, as
+    ``create_all`` writes the table in one statement: an added column goes after the last
+    column; a column made nullable loses its NOT NULL (PostgreSQL's ``ALTER COLUMN``,
+    MySQL's ``CHANGE``); SQLite's rebuilt table replaces the first one, and its indexes,
+    dropped with the old table, are created once."""
     folded: list[str] = []
+    rebuilt: set[str] = set()  # tables whose old copy SQLite drops
+
+    def create_of(table: str) -> int:
+        return next(i for i, s in enumerate(folded) if s.startswith(f"CREATE TABLE {table} ("))
+
     for stmt in statements:
-        added = _ADD_COLUMN.match(stmt)
-        if added is None:
+        if (copied := _COPY_TABLE.match(stmt)) is not None:
+            table = copied[1]
+            if stmt.startswith("CREATE TABLE"):
+                folded[create_of(table)] = stmt.replace(f"_alembic_tmp_{table}", table, 1)
+                folded = [s for s in folded if not re.match(rf"CREATE INDEX \w+ ON {table} ", s)]
+                rebuilt.add(table)
+        elif stmt.startswith("DROP TABLE ") and stmt.split()[2] in rebuilt:
+            rebuilt.discard(stmt.split()[2])
+        elif (added := _ADD_COLUMN.match(stmt)) is not None:
+            table, column = added.groups()
+            index = create_of(table)
+            create = folded[index]
+            cut = _TABLE_CONSTRAINT.search(create)
+            at = cut.start() if cut is not None else create.rindex(" )")
+            folded[index] = f"{create[:at]}, {column}{create[at:]}"
+        elif (nullable := _DROP_NOT_NULL.match(stmt)) is not None:
+            table, column = nullable.groups()
+            index = create_of(table)
+            start, end = _column_span(folded[index], column)
+            definition = folded[index][start:end].removesuffix(" NOT NULL")
+            folded[index] = folded[index][:start] + definition + folded[index][end:]
+        elif (changed := _CHANGE_COLUMN.match(stmt)) is not None:
+            table, _, column, definition = changed.groups()
+            index = create_of(table)
+            start, end = _column_span(folded[index], column)
+            folded[index] = f"{folded[index][:start]}{column} {definition}{folded[index][end:]}"
+        else:
             folded.append(stmt)
-            continue
-        table, column = added.groups()
-        index = next(i for i, s in enumerate(folded) if s.startswith(f"CREATE TABLE {table} ("))
-        create = folded[index]
-        cut = _TABLE_CONSTRAINT.search(create)
-        at = cut.start() if cut is not None else create.rindex(" )")
-        folded[index] = f"{create[:at]}, {column}{create[at:]}"
     return folded
 
 
@@ -314,7 +386,7 @@ def test_offline_sql_matches_create_all(url: str) -> None:
     config = alembic_config(url)
     config.output_buffer = buffer
     command.upgrade(config, "head", sql=True)
-    emitted = _fold_added_columns(
+    emitted = _fold_later_revisions(
         [
             stmt
             for stmt in _statements(buffer.getvalue())

@@ -9,11 +9,18 @@ The value checks the shipped adapters use are exported here for adapter authors,
 a bad value fails the same way on every store (see docs/adapters.md).
 """
 
-from ..core.models import ACCOUNT_FIELDS, SESSION_FIELDS, USER_FIELDS, VERIFICATION_TOKEN_FIELDS
+from ..core.models import (
+    ACCOUNT_FIELDS,
+    ACCOUNT_REQUIRED,
+    SESSION_FIELDS,
+    USER_FIELDS,
+    VERIFICATION_TOKEN_FIELDS,
+)
 from ..core.values import (
     MAX_EMAIL_LENGTH,
     check_email_length,
     check_extra_keys,
+    check_filled,
     check_text,
     to_utc,
     utc_or_none,
@@ -22,6 +29,7 @@ from .base import FEATURE_METHODS, Adapter, UnlinkOutcome, missing_methods
 
 __all__ = [
     "ACCOUNT_FIELDS",
+    "ACCOUNT_REQUIRED",
     "FEATURE_METHODS",
     "MAX_EMAIL_LENGTH",
     "SESSION_FIELDS",
@@ -31,6 +39,7 @@ __all__ = [
     "UnlinkOutcome",
     "check_email_length",
     "check_extra_keys",
+    "check_filled",
     "check_text",
     "missing_methods",
     "to_utc",

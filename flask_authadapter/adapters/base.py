@@ -66,7 +66,9 @@ class Adapter(Protocol):
 
     # Accounts ------------------------------------------------------------------------
     def link_account(self, account: Account) -> Account:
-        """Store a provider account for ``account.user_id``."""
+        """Store a provider account for ``account.user_id``. ``type``, ``provider`` and
+        ``provider_account_id`` must be filled: ``InvalidValue`` otherwise, before anything
+        is written."""
         ...
 
     def unlink_account(self, provider: str, provider_account_id: str) -> None:
@@ -106,7 +108,8 @@ class Adapter(Protocol):
         ...
 
     def list_sessions(self, user_id: str) -> list[Session]:
-        """Every stored session of a user, oldest first."""
+        """Every stored session of a user, oldest first: by ``created_at``, or ``expires``
+        for a session without one, then by ``expires``."""
         ...
 
     def delete_sessions(self, user_id: str) -> int:

@@ -19,6 +19,7 @@ from ..core.errors import (
 )
 from ..core.models import (
     ACCOUNT_FIELDS,
+    ACCOUNT_REQUIRED,
     SESSION_FIELDS,
     USER_FIELDS,
     Account,
@@ -29,6 +30,7 @@ from ..core.models import (
 from ..core.values import (
     check_email_length,
     check_extra_keys,
+    check_filled,
     check_text,
     to_utc,
     utc_or_none,
@@ -116,6 +118,7 @@ class MemoryAdapter:
 
     def create_user_and_link_account(self, user: User, account: Account) -> tuple[User, Account]:
         """Store a new user and their first provider account: both or neither."""
+        check_filled("Account", account, ACCOUNT_REQUIRED)
         with self._lock:
             key = (account.provider, account.provider_account_id)
             if key in self._accounts:
@@ -182,6 +185,7 @@ class MemoryAdapter:
     # Accounts -----------------------------------------------------------------------
     def link_account(self, account: Account) -> Account:
         """Store a provider account of an existing user."""
+        check_filled("Account", account, ACCOUNT_REQUIRED)
         account = replace(_copy(account), user_id=str(account.user_id))
         check_extra_keys("Account", account.extra, ACCOUNT_FIELDS)
         _check_texts("Account", account)
@@ -306,7 +310,8 @@ class MemoryAdapter:
             self._sessions.pop(session_token, None)
 
     def list_sessions(self, user_id: str) -> list[Session]:
-        """A user's sessions, oldest first."""
+        """A user's sessions, oldest first, in the contract's order (``created_at``, or
+        ``expires`` for a session without one; then ``expires``)."""
         user_id = str(user_id)
         with self._lock:
             found = [_copy(s) for s in self._sessions.values() if s.user_id == user_id]

@@ -53,6 +53,18 @@ class User(_ExtraAttributes):
         """Always False."""
         return False
 
+    @property
+    def is_active(self) -> bool:
+        """Always True, as in Flask-Login's user protocol: a stored user may sign in (refuse
+        someone with the sign-in callback). A column of the app's named ``is_active`` is
+        read as ``user.extra["is_active"]``."""
+        return True
+
+    def get_id(self) -> str | None:
+        """The id, as Flask-Login's user protocol asks (a ``str``, or None before the user
+        is stored)."""
+        return self.id
+
 
 class AnonymousUser:
     """Who ``current_user`` is when nobody is signed in: every field None, no extras."""
@@ -64,6 +76,11 @@ class AnonymousUser:
     image = None
     is_authenticated = False
     is_anonymous = True
+    is_active = False
+
+    def get_id(self) -> str | None:
+        """None, as Flask-Login's anonymous user answers."""
+        return None
 
     @property
     def extra(self) -> dict[str, Any]:
@@ -144,5 +161,8 @@ ACCOUNT_FIELDS = (
     "id_token",
     "session_state",
 )
+#: The account fields every store needs filled (see ``check_filled``); ``user_id`` besides
+#: them must name a stored user.
+ACCOUNT_REQUIRED = ("type", "provider", "provider_account_id")
 SESSION_FIELDS = ("session_token", "user_id", "expires", "created_at")
 VERIFICATION_TOKEN_FIELDS = ("identifier", "token", "expires")

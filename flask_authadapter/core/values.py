@@ -17,6 +17,7 @@ __all__ = [
     "MAX_EMAIL_LENGTH",
     "check_email_length",
     "check_extra_keys",
+    "check_filled",
     "check_text",
     "to_utc",
     "utc_or_none",
@@ -57,6 +58,14 @@ def to_utc(field: str, value: datetime) -> datetime:
 def utc_or_none(field: str, value: datetime | None) -> datetime | None:
     """:func:`to_utc` for an optional value."""
     return None if value is None else to_utc(field, value)
+
+
+def check_filled(kind: str, record: object, names: tuple[str, ...]) -> None:
+    """Refuse a record whose fields ``names`` are None or empty text: values that no store
+    may leave out (an account's ``type``, say), refused alike by every adapter."""
+    for name in names:
+        if getattr(record, name, None) in (None, ""):
+            raise InvalidValue(f"{kind}.{name} needs a value")
 
 
 def check_extra_keys(kind: str, extra: Mapping[str, Any], reserved: tuple[str, ...]) -> None:

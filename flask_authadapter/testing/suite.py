@@ -338,6 +338,25 @@ class AdapterSuite:
             )
         assert raw.count("accounts") == 0
 
+    def test_link_account_without_a_type_is_refused_before_any_write(
+        self, adapter: Adapter, raw: RawStore
+    ) -> None:
+        user = self.make_user(adapter)
+        assert user.id is not None
+        for missing in (None, ""):
+            account = Account(
+                user_id=user.id,
+                type=missing,  # type: ignore[arg-type]
+                provider="github",
+                provider_account_id=secrets.token_hex(8),
+            )
+            with pytest.raises(InvalidValue):
+                adapter.link_account(account)
+            with pytest.raises(InvalidValue):
+                create_user_with_account(adapter, User(email=_email()), account)
+        assert raw.count("accounts") == 0
+        assert raw.count("users") == 1
+
     def test_unlink_account(self, adapter: Adapter, raw: RawStore) -> None:
         user = self.make_user(adapter)
         account = self.make_account(adapter, user)
@@ -573,6 +592,60 @@ class AdapterSuite:
             made[1].session_token,
         ]
         assert adapter.list_sessions("4242424242") == []
+
+    def test_a_session_without_created_at_round_trips(
+        self, adapter: Adapter, raw: RawStore
+    ) -> None:
+        # created_at is optional in the contract: the extension sets it, other callers may not.
+        user = self.make_user(adapter)
+        assert user.id is not None
+        expires = self.now() + timedelta(days=1)
+        session = adapter.create_session(
+            Session(session_token=_token(), user_id=user.id, expires=expires)
+        )
+        assert session.created_at is None
+        self.assert_same_time(session.expires, expires)
+        found = adapter.get_session_and_user(session.session_token)
+        assert found is not None and found == (session, user)
+        assert adapter.list_sessions(user.id) == [session]
+        later = expires + timedelta(days=1)
+        updated = adapter.update_session(session.session_token, expires=later)
+        assert updated is not None and updated.created_at is None
+        stored = raw.session(session.session_token)
+        assert stored is not None and stored["created_at"] is None
+
+    def test_list_sessions_orders_those_without_created_at_by_expires(
+        self, adapter: Adapter
+    ) -> None:
+        # The same order on every store, wherever its database sorts NULL.
+        user = self.make_user(adapter)
+        assert user.id is not None
+        base = self.now()
+        made = {}
+        for name, created_at, expires in [
+            ("created 3 days ago", base - timedelta(days=3), base + timedelta(days=30)),
+            ("none, expires in a day", None, base + timedelta(days=1)),
+            ("created yesterday", base - timedelta(days=1), base + timedelta(days=30)),
+            ("none, expired 2 days ago", None, base - timedelta(days=2)),
+            ("created yesterday, expires sooner", base - timedelta(days=1), base),
+        ]:
+            made[name] = adapter.create_session(
+                Session(
+                    session_token=_token(),
+                    user_id=user.id,
+                    expires=expires,
+                    created_at=created_at,
+                )
+            )
+        listed = [s.session_token for s in adapter.list_sessions(user.id)]
+        expected = [
+            "created 3 days ago",
+            "none, expired 2 days ago",
+            "created yesterday, expires sooner",
+            "created yesterday",
+            "none, expires in a day",
+        ]
+        assert listed == [made[name].session_token for name in expected]
 
     def test_delete_sessions_signs_out_everywhere(self, adapter: Adapter, raw: RawStore) -> None:
         user, other = self.make_user(adapter), self.make_user(adapter)

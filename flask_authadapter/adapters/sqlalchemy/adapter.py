@@ -19,6 +19,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     exists,
+    func,
     insert,
     or_,
     select,
@@ -47,6 +48,7 @@ from ...core.errors import (
 )
 from ...core.models import (
     ACCOUNT_FIELDS,
+    ACCOUNT_REQUIRED,
     SESSION_FIELDS,
     USER_FIELDS,
     VERIFICATION_TOKEN_FIELDS,
@@ -55,6 +57,7 @@ from ...core.models import (
     User,
     VerificationToken,
 )
+from ...core.values import check_filled
 from ..base import UnlinkOutcome
 from .mapping import RecordTable, exact_text, needs_generated_id
 from .models import DefaultModels, default_models
@@ -187,7 +190,7 @@ class SQLAlchemyAdapter:
             Account,
             self.models.account,
             ACCOUNT_FIELDS,
-            required=("user_id", "type", "provider", "provider_account_id"),
+            required=("user_id", *ACCOUNT_REQUIRED),
         )
         self.sessions = RecordTable(
             "Session",
@@ -352,6 +355,7 @@ class SQLAlchemyAdapter:
     def create_user_and_link_account(self, user: User, account: Account) -> tuple[User, Account]:
         """Store a new user and their first provider account in one transaction: both or
         neither (optional in the contract; the sign-in rules use it when present)."""
+        check_filled("Account", account, ACCOUNT_REQUIRED)
         values = self._new_user_values(user)
 
         def conflict() -> AuthAdapterError:
@@ -456,6 +460,7 @@ class SQLAlchemyAdapter:
     # Accounts --------------------------------------------------------------------------
     def link_account(self, account: Account) -> Account:
         """Store a provider account of an existing user."""
+        check_filled("Account", account, ACCOUNT_REQUIRED)
         with self._connect(
             "link_account", write=True, on_conflict=lambda: self._account_conflict(account)
         ) as conn:
@@ -636,13 +641,18 @@ class SQLAlchemyAdapter:
             conn.execute(delete(self.sessions.table).where(where))
 
     def list_sessions(self, user_id: str) -> list[Session]:
-        """A user's sessions, oldest first."""
+        """A user's sessions, oldest first (by ``created_at``, else ``expires``; then
+        ``expires``): the same order on every database, wherever it sorts NULL."""
         sessions = self.sessions
         try:
             where = self._where(sessions, user_id=user_id)
         except InvalidValue:
             return []
-        order = [sessions.column(name) for name in ("created_at", "expires") if sessions.has(name)]
+        expires = sessions.column("expires")
+        created: ColumnElement[Any] = expires
+        if sessions.has("created_at"):
+            created = func.coalesce(sessions.column("created_at"), expires)
+        order = (created, expires)
         with self._connect("list_sessions") as conn:
             rows = conn.execute(select(*sessions.select_columns).where(where).order_by(*order))
             return [sessions.from_row(row) for row in rows]

@@ -121,7 +121,7 @@ def _declare(target: MetaData) -> DefaultModels:
             ForeignKey("users.id", ondelete="CASCADE", name="fk_sessions_user_id_users"),
         )
         expires: Mapped[datetime] = mapped_column(UTC_DATETIME)
-        created_at: Mapped[datetime] = mapped_column(UTC_DATETIME)
+        created_at: Mapped[datetime | None] = mapped_column(UTC_DATETIME)
         user_agent: Mapped[str | None] = mapped_column(String(512))
         signed_in_with: Mapped[str | None] = mapped_column(String(320))
 

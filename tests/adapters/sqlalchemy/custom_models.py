@@ -59,7 +59,7 @@ class MemberSession(Base):
     session_token: Mapped[str] = mapped_column(String(128), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     expires: Mapped[datetime] = mapped_column(NaiveDateTime, index=True)
-    created_at: Mapped[datetime] = mapped_column(NaiveDateTime)
+    created_at: Mapped[datetime | None] = mapped_column(NaiveDateTime)
     ip_address: Mapped[str | None] = mapped_column(String(45))
 
 

@@ -20,6 +20,7 @@ from flask_authadapter.adapters.sqlalchemy import SQLAlchemyAdapter, default_mod
 from flask_authadapter.errors import (
     ConfigurationError,
     ConflictError,
+    DuplicateAccount,
     DuplicateEmail,
     InvalidValue,
     StorageError,
@@ -279,6 +280,28 @@ def test_missing_tables_raise_storage_error(engine: Engine) -> None:
             VerificationToken("x@example.com", secret, datetime.now(UTC))
         )
     assert secret not in str(caught.value)
+
+
+def test_values_equal_under_the_collation_are_duplicates(
+    adapter: SQLAlchemyAdapter, backend: str
+) -> None:
+    """MariaDB's usual collations ignore case: an email or provider account id differing only
+    in case breaks the unique constraint there, and is told apart as the duplicate it is
+    (look-ups stay byte-exact). Elsewhere both are stored."""
+    first = adapter.create_user(User(email="ada@example.com"))
+    assert first.id is not None
+    adapter.link_account(Account(first.id, "oauth", "github", "abc"))
+    user = User(email="Ada@example.com")
+    account = Account(first.id, "oauth", "github", "ABC")
+    if backend != "mariadb":
+        adapter.create_user(user)
+        adapter.link_account(account)
+        return
+    with pytest.raises(DuplicateEmail):
+        adapter.create_user(user)
+    with pytest.raises(DuplicateAccount):
+        adapter.link_account(account)
+    assert adapter.get_user_by_email("Ada@example.com") is None
 
 
 def test_a_duplicate_verification_token_is_a_conflict(adapter: SQLAlchemyAdapter) -> None:
