@@ -16,7 +16,7 @@ from datetime import datetime
 from .adapters.base import missing_methods
 from .core.errors import AuthAdapterError, ConfigurationError
 from .core.models import Account, User
-from .core.sessions import SIGNED_IN_WITH, ActiveSession, signed_in_with
+from .core.sessions import SIGNED_IN_WITH, ActiveSession, signed_in_with_value
 from .core.tokens import hash_session_token, sign
 from .extension import AuthState, auth_state
 
@@ -117,7 +117,7 @@ def unlink(
     if outcome == "last":
         raise CannotUnlink("it is the last way to sign in")
     return _end_sessions_signed_in_with(
-        state, user.id, signed_in_with(provider, provider_account_id), current
+        state, user.id, signed_in_with_value(provider, provider_account_id), current
     )
 
 

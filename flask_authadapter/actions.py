@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 from .core.account_tokens import open_account_tokens, reseal_stored_tokens, seal_account_tokens
 from .core.errors import AccessDenied
 from .core.models import Account, User
-from .core.sessions import SIGNED_IN_WITH, parse_signed_in_with
+from .core.sessions import SIGNED_IN_WITH
 from .core.signin import SignInOutcome, clean_profile, email_sign_in, oauth_sign_in
 from .extension import AuthState, current_session_or_none, sign_in
 from .providers.base import Provider, ProviderResult
@@ -143,16 +143,17 @@ def finish_oauth_sign_in(
         clock=state.clock,
     )
     _announce(_with_tokens_resealed(state, outcome))
-    method: tuple[str | None, str | None] = (provider.id, account.provider_account_id)
+    kept = None
     if active is not None and outcome.account_linked and outcome.user.id == active.user.id:
         # Linking to the signed-in user: the new session is still signed in the way the
         # person proved who they are, not with the account just added.
-        method = parse_signed_in_with(active.session.extra.get(SIGNED_IN_WITH))
+        kept = active.session.extra.get(SIGNED_IN_WITH)
     sign_in(
         outcome.user,
-        provider=method[0],
-        provider_account_id=method[1],
+        provider=provider.id,
+        provider_account_id=account.provider_account_id,
         is_new_user=outcome.is_new_user,
+        signed_in_with=kept if isinstance(kept, str) else None,
     )
     return redirect(redirect_target(state, callback_url))
 

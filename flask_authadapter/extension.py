@@ -33,7 +33,7 @@ from .core.clock import Clock, system_clock
 from .core.errors import ConfigurationError, StorageError
 from .core.models import ANONYMOUS, AnonymousUser, User
 from .core.sealing import Sealer
-from .core.sessions import SIGNED_IN_WITH, ActiveSession, SessionManager, signed_in_with
+from .core.sessions import SIGNED_IN_WITH, ActiveSession, SessionManager, signed_in_with_value
 from .providers.base import Provider
 from .ratelimit import RateLimits
 from .signals import send, session_created, signed_in, signed_out
@@ -307,12 +307,15 @@ def sign_in(
     provider: str | None = None,
     provider_account_id: str | None = None,
     is_new_user: bool = False,
+    signed_in_with: str | None = None,
 ) -> ActiveSession:
     """Sign ``user`` (a stored User, or a user id) in: a new session for this browser, whose
     previous session is ended. For app code, e.g. after the app's own sign-up form.
 
     ``provider`` (and, for an OAuth provider, ``provider_account_id``) say how the person
-    signed in: kept with the session, so that unlinking that account ends the session."""
+    signed in: kept with the session, so that unlinking that account ends the session.
+    ``signed_in_with`` overrides what is kept (linking an account while signed in keeps the
+    way the person signed in); the ``signed_in`` signal names ``provider`` all the same."""
     state = auth_state()
     if isinstance(user, str):
         found = state.adapter.get_user(user)
@@ -324,7 +327,7 @@ def sign_in(
         user,
         user_agent=request.user_agent.string or None,
         replacing=previous,
-        signed_in_with=signed_in_with(provider, provider_account_id),
+        signed_in_with=signed_in_with or signed_in_with_value(provider, provider_account_id),
     )
     setattr(g, _ACTIVE, active)
     setattr(g, _COOKIE, active)

@@ -21,14 +21,13 @@ __all__ = [
     "ActiveSession",
     "SessionManager",
     "SessionPolicy",
-    "parse_signed_in_with",
-    "signed_in_with",
+    "signed_in_with_value",
 ]
 
 #: Longest user agent kept with a session (a display aid, not an identifier).
 USER_AGENT_MAX = 512
 
-#: The session extra that says how the session was signed in (see :func:`signed_in_with`).
+#: The session extra that says how the session was signed in (see :func:`signed_in_with_value`).
 SIGNED_IN_WITH = "signed_in_with"
 
 
@@ -110,7 +109,7 @@ class SessionManager:
     ) -> ActiveSession:
         """Create a new session for ``user``; the session of token ``replacing`` is ended.
 
-        ``signed_in_with`` (see :func:`signed_in_with`) is kept with the session when the
+        ``signed_in_with`` (see :func:`signed_in_with_value`) is kept with the session when the
         store has a place for it."""
         if user.id is None:
             raise ValueError("a session needs a stored user (user.id is None)")
@@ -181,7 +180,9 @@ class SessionManager:
         )
 
 
-def signed_in_with(provider: str | None, provider_account_id: str | None = None) -> str | None:
+def signed_in_with_value(
+    provider: str | None, provider_account_id: str | None = None
+) -> str | None:
     """How a session was signed in, as stored in its ``signed_in_with`` extra: the provider
     id ("email"), with the provider account's id for OAuth ("github:583231")."""
     if provider is None:
@@ -189,15 +190,6 @@ def signed_in_with(provider: str | None, provider_account_id: str | None = None)
     if provider_account_id is None:
         return provider
     return f"{provider}:{provider_account_id}"
-
-
-def parse_signed_in_with(value: object) -> tuple[str | None, str | None]:
-    """The provider id and provider account id in a ``signed_in_with`` value (the inverse
-    of :func:`signed_in_with`; provider ids never contain ":"); (None, None) if unknown."""
-    if not isinstance(value, str) or not value:
-        return None, None
-    provider, _, account_id = value.partition(":")
-    return provider, (account_id or None)
 
 
 def _printable(text: str) -> str:
