@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from sqlalchemy.pool import NullPool
 
 from flask_authadapter.adapters.sqlalchemy import SQLAlchemyAdapter
 from flask_authadapter.providers import OIDC, MicrosoftEntraID
@@ -32,6 +31,7 @@ from tests.hardening.apps_under_test import (
     db,
     dispose,
 )
+from tests.hardening.tables import Rows
 from tests.mail import MailServer
 from tests.oidc import MockProvider, callback_target
 from tests.providers.misbehaving import CLIENT_ID, CLIENT_SECRET, MisbehavingProvider
@@ -48,30 +48,9 @@ VICTIM = "victim@corp.example"
 # =========================================================================== #
 
 
-class Rows:
-    """Reads and writes the tables behind the app's back (as a database dump would show)."""
-
-    def __init__(self, url: str) -> None:
-        self.engine = sa.create_engine(url, poolclass=NullPool)
-
-    def table(self, name: str) -> sa.Table:
-        return db.metadata.tables[name]
-
-    def all(self, name: str) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(sa.select(self.table(name)))]
-
-    def user_ids_of_accounts(self, provider: str) -> set[str]:
-        return {a["user_id"] for a in self.all("accounts") if a["provider"] == provider}
-
-    def empty(self) -> None:
-        with self.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(sa.delete(table))
-
-    def execute(self, statement: Any) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(statement)
+def accounts_users(rows: Rows, provider: str) -> set[str]:
+    """The users that ``provider``'s accounts are linked to."""
+    return {a["user_id"] for a in rows.all("accounts") if a["provider"] == provider}
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +62,7 @@ def database_url(postgres_server: DatabaseServer) -> str:
 
 @pytest.fixture
 def rows(database_url: str) -> Iterator[Rows]:
-    reader = Rows(database_url)
+    reader = Rows.at(database_url)
     reader.empty()
     try:
         yield reader
@@ -200,8 +179,8 @@ def test_a_provider_first_with_the_victims_unverified_email_never_reaches_the_ow
     later = InProcessBrowser(app, "198.51.100.7")
     oidc_sign_in(later, oidc_provider, "sloppy", mallory)
     assert user_id_of(later) == attackers_user
-    assert rows.user_ids_of_accounts("sloppy") == {attackers_user}
-    assert owners_user not in rows.user_ids_of_accounts("sloppy")
+    assert accounts_users(rows, "sloppy") == {attackers_user}
+    assert owners_user not in accounts_users(rows, "sloppy")
 
 
 @pytest.mark.parametrize("door", OWNER_DOORS)
@@ -241,7 +220,7 @@ def test_idna_2003_folding_is_no_way_into_the_owners_account(
     owner = InProcessBrowser(app)
     assert owner.sign_in_by_email(smtp_server, "ada@fass.de").status_code == 302
     assert user_id_of(owner) != attackers_user
-    assert rows.user_ids_of_accounts("sloppy") == {attackers_user}
+    assert accounts_users(rows, "sloppy") == {attackers_user}
 
 
 # =========================================================================== #
@@ -301,7 +280,7 @@ def test_unlinking_a_strangers_account_ends_the_strangers_sessions(
     assert stranger.client.get("/private").status_code == 302
     # The victim, who signed in by email, is still signed in.
     assert user_id_of(victim) == victims_user
-    assert rows.user_ids_of_accounts("sloppy") == set()
+    assert accounts_users(rows, "sloppy") == set()
     # Signing in through the unlinked account now makes a separate user.
     again = InProcessBrowser(app, "198.51.100.7")
     oidc_sign_in(again, oidc_provider, "sloppy", mallory)
@@ -430,6 +409,6 @@ def test_an_entra_common_tenant_admin_setting_the_victims_email_never_reaches_th
         later = InProcessBrowser(app, "198.51.100.7")
         entra_sign_in(later, entra, sub="mallory-in-her-tenant", email=VICTIM)
         assert user_id_of(later) == attackers_user
-        assert rows.user_ids_of_accounts("microsoft-entra-id") == {attackers_user}
+        assert accounts_users(rows, "microsoft-entra-id") == {attackers_user}
     finally:
         dispose(app)

@@ -27,9 +27,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
-from sqlalchemy.pool import NullPool
 
 from flask_authadapter.providers import OIDC
 from tests.hardening.apps_under_test import (
@@ -37,12 +35,12 @@ from tests.hardening.apps_under_test import (
     InProcessBrowser,
     create_app,
     create_tables,
-    db,
     dispose,
     message_to,
     sets_session,
 )
 from tests.hardening.served import HttpBrowser, Tally, serve
+from tests.hardening.tables import Rows
 from tests.mail import MailServer, sign_in_code, sign_in_link
 from tests.oidc import MockProvider, callback_target, run_mock_provider
 from tests.servers import DatabaseServer
@@ -67,27 +65,6 @@ RACERS = 3
 # =========================================================================== #
 
 
-class Rows:
-    """Counts rows behind the app's back."""
-
-    def __init__(self, url: str) -> None:
-        self.engine = sa.create_engine(url, poolclass=NullPool)
-
-    def count(self, name: str) -> int:
-        table = db.metadata.tables[name]
-        with self.engine.connect() as conn:
-            return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
-
-    def counts(self) -> dict[str, int]:
-        names = ("users", "accounts", "sessions", "verification_tokens")
-        return {name: self.count(name) for name in names}
-
-    def empty(self) -> None:
-        with self.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(sa.delete(table))
-
-
 @pytest.fixture(scope="module")
 def database_url(postgres_server: DatabaseServer) -> str:
     url = postgres_server.create_database("t_hardening_concurrency")
@@ -97,7 +74,7 @@ def database_url(postgres_server: DatabaseServer) -> str:
 
 @pytest.fixture
 def rows(database_url: str) -> Iterator[Rows]:
-    reader = Rows(database_url)
+    reader = Rows.at(database_url)
     reader.empty()
     try:
         yield reader

@@ -32,7 +32,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 from werkzeug.test import TestResponse
 
@@ -45,10 +44,10 @@ from tests.hardening.apps_under_test import (
     clears_session,
     create_app,
     create_tables,
-    db,
     dispose,
     sets_session,
 )
+from tests.hardening.tables import Rows
 from tests.mail import MailServer, sign_in_link
 from tests.oidc import MockProvider, callback_target, run_mock_provider
 from tests.servers import DatabaseServer
@@ -140,40 +139,6 @@ class DatabaseCut:
             return value(*args, **kwargs)
 
         return call
-
-
-@dataclass
-class Rows:
-    """The tables of the database, read behind the app's back (a connection per read)."""
-
-    engine: Engine
-
-    def table(self, name: str) -> sa.Table:
-        return db.metadata.tables[name]
-
-    def all(self, name: str) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            return [dict(row._mapping) for row in conn.execute(sa.select(self.table(name)))]
-
-    def count(self, name: str) -> int:
-        with self.engine.connect() as conn:
-            query = sa.select(sa.func.count()).select_from(self.table(name))
-            return int(conn.execute(query).scalar_one())
-
-    def counts(self) -> dict[str, int]:
-        names = ("users", "accounts", "sessions", "verification_tokens")
-        return {name: self.count(name) for name in names}
-
-    def empty(self) -> None:
-        with self.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(sa.delete(table))
-
-    def assert_consistent(self) -> None:
-        """Every account and session belongs to a user."""
-        user_ids = {u["id"] for u in self.all("users")}
-        assert {a["user_id"] for a in self.all("accounts")} <= user_ids
-        assert {s["user_id"] for s in self.all("sessions")} <= user_ids
 
 
 @pytest.fixture(scope="module")
