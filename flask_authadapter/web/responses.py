@@ -97,20 +97,26 @@ def csp_allowing(policy: str, directive: str, sources: list[str]) -> str:
     A fetch directive (``script-src``...) that the policy lacks falls back to
     ``default-src``: it is added with default-src's sources and these. A directive without
     that fallback (``form-action``) that the policy lacks restricts nothing: left as it is."""
+
+    def joined(known: list[str]) -> list[str]:
+        allowed = [word for word in known if word != "'none'"]
+        for source in sources:
+            if source not in allowed:
+                allowed.append(source)
+        return allowed
+
     directives = [part.split() for part in policy.split(";") if part.strip()]
     fallback: list[str] | None = None
     for words in directives:
         name = words[0].lower()
         if name == directive:
-            known = [w for w in words[1:] if w != "'none'"]
-            words[1:] = known + [s for s in sources if s not in known]
+            words[1:] = joined(words[1:])
             return "; ".join(" ".join(words) for words in directives)
         if name == "default-src":
-            fallback = [w for w in words[1:] if w != "'none'"]
+            fallback = words[1:]
     if fallback is None or not directive.endswith("-src"):
         return policy
-    added = [directive, *fallback, *(s for s in sources if s not in fallback)]
-    return "; ".join(" ".join(words) for words in [*directives, added])
+    return "; ".join(" ".join(words) for words in [*directives, [directive, *joined(fallback)]])
 
 
 def retry_message(seconds: int) -> str:
