@@ -1,8 +1,9 @@
 """Every ``AUTH_*`` setting, its default, and how it is read: the one place they live.
 
 Durations may be given as a :class:`~datetime.timedelta` or a number of seconds (so
-``app.config.from_prefixed_env()`` works). Problems are :class:`ConfigurationError` at
-start-up, never a 500 on the first request.
+``app.config.from_prefixed_env()`` works). Every setting is checked by :func:`load_config` at
+start-up: problems are :class:`ConfigurationError` naming the key, never a 500 on the first
+request (nor an email that fails at run time).
 """
 
 from __future__ import annotations
@@ -17,9 +18,16 @@ from urllib.parse import urlsplit
 from .core.errors import ConfigurationError
 from .core.sessions import SessionPolicy
 
-__all__ = ["DEFAULTS", "AuthConfig", "load_config"]
+__all__ = ["CONTENT_SECURITY_POLICY", "DEFAULTS", "AuthConfig", "load_config"]
 
 logger = logging.getLogger("flask_authadapter")
+
+#: The pages' Content-Security-Policy by default: nothing from elsewhere, no inline style or
+#: script, no framing, forms post only here.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
 
 #: Every setting with its default. ``AUTH_SECRET`` falls back to ``SECRET_KEY``.
 DEFAULTS: dict[str, Any] = {
@@ -30,8 +38,11 @@ DEFAULTS: dict[str, Any] = {
     # The public base URL of the app ("https://example.com"): links in emails are built
     # from it, never from the request's Host header; its scheme decides Secure cookies.
     "AUTH_URL": None,
-    # Where the blueprint's routes live.
+    # Where the blueprint's routes live, and its name (the first part of its endpoints:
+    # url_for("auth.signin_page")). An app with a blueprint of its own named "auth" sets
+    # another name (and usually another prefix).
     "AUTH_URL_PREFIX": "/auth",
+    "AUTH_BLUEPRINT_NAME": "auth",
     # Sessions: sliding lifetime, how often the expiry is moved, optional absolute cap.
     "AUTH_SESSION_MAX_AGE": timedelta(days=30),
     "AUTH_SESSION_UPDATE_AGE": timedelta(days=1),
@@ -70,6 +81,9 @@ DEFAULTS: dict[str, Any] = {
     "AUTH_CODE_MAX_ATTEMPTS": 5,
     # Seconds before a silent SMTP server is given up on.
     "AUTH_EMAIL_TIMEOUT": 10,
+    # The Content-Security-Policy header of the blueprint's pages (None: send none). An app
+    # whose own auth/base.html has an inline <style> or <script> allows it here.
+    "AUTH_CONTENT_SECURITY_POLICY": CONTENT_SECURITY_POLICY,
 }
 
 _SAMESITE = {"lax": "Lax", "strict": "Strict", "none": "None"}
@@ -83,6 +97,7 @@ class AuthConfig:
     secret_fallbacks: tuple[str, ...]
     url: str | None
     url_prefix: str
+    blueprint_name: str
     session_policy: SessionPolicy
     store_user_agent: bool
     cookie_name: str
@@ -101,6 +116,8 @@ class AuthConfig:
     ratelimit_send_global: str | None
     ratelimit_verify: str
     code_max_attempts: int
+    email_timeout: float
+    content_security_policy: str | None
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -228,7 +245,7 @@ def load_config(config: Mapping[str, Any], *, app_name: str = "") -> AuthConfig:
     if samesite == "None" and (cookie_secure is False or (cookie_secure is None and insecure_url)):
         raise ConfigurationError("AUTH_COOKIE_SAMESITE=None needs secure cookies")
     pages = {
-        kind: get(f"AUTH_PAGES_{kind.upper()}") or None
+        kind: _optional_text(f"AUTH_PAGES_{kind.upper()}", get(f"AUTH_PAGES_{kind.upper()}"))
         for kind in ("signin", "signout", "error", "verify_request")
     }
     return AuthConfig(
@@ -236,28 +253,37 @@ def load_config(config: Mapping[str, Any], *, app_name: str = "") -> AuthConfig:
         secret_fallbacks=fallbacks,
         url=url,
         url_prefix=_prefix(get("AUTH_URL_PREFIX")),
+        blueprint_name=_blueprint_name(get("AUTH_BLUEPRINT_NAME")),
         session_policy=policy,
         store_user_agent=_flag(
             "AUTH_SESSION_STORE_USER_AGENT", get("AUTH_SESSION_STORE_USER_AGENT")
         ),
-        cookie_name=str(get("AUTH_COOKIE_NAME")),
-        csrf_cookie_name=str(get("AUTH_CSRF_COOKIE_NAME")),
+        cookie_name=_cookie_name("AUTH_COOKIE_NAME", get("AUTH_COOKIE_NAME")),
+        csrf_cookie_name=_cookie_name("AUTH_CSRF_COOKIE_NAME", get("AUTH_CSRF_COOKIE_NAME")),
         cookie_secure=cookie_secure,
         cookie_samesite=samesite,
-        cookie_domain=get("AUTH_COOKIE_DOMAIN") or None,
+        cookie_domain=_optional_text("AUTH_COOKIE_DOMAIN", get("AUTH_COOKIE_DOMAIN")),
         pages=pages,
-        default_redirect=str(get("AUTH_DEFAULT_REDIRECT")),
-        site_name=str(get("AUTH_SITE_NAME") or app_name or "this site"),
+        default_redirect=_text("AUTH_DEFAULT_REDIRECT", get("AUTH_DEFAULT_REDIRECT")),
+        site_name=_optional_text("AUTH_SITE_NAME", get("AUTH_SITE_NAME"))
+        or app_name
+        or "this site",
         ratelimit_enabled=_flag("AUTH_RATELIMIT_ENABLED", get("AUTH_RATELIMIT_ENABLED")),
-        ratelimit_storage_uri=str(get("AUTH_RATELIMIT_STORAGE_URI")),
-        ratelimit_email=str(get("AUTH_RATELIMIT_EMAIL")),
-        ratelimit_email_total=str(get("AUTH_RATELIMIT_EMAIL_TOTAL")),
-        ratelimit_ip=str(get("AUTH_RATELIMIT_IP")),
+        ratelimit_storage_uri=_text(
+            "AUTH_RATELIMIT_STORAGE_URI", get("AUTH_RATELIMIT_STORAGE_URI")
+        ),
+        ratelimit_email=_text("AUTH_RATELIMIT_EMAIL", get("AUTH_RATELIMIT_EMAIL")),
+        ratelimit_email_total=_text(
+            "AUTH_RATELIMIT_EMAIL_TOTAL", get("AUTH_RATELIMIT_EMAIL_TOTAL")
+        ),
+        ratelimit_ip=_text("AUTH_RATELIMIT_IP", get("AUTH_RATELIMIT_IP")),
         ratelimit_send_global=_optional_limit(
             "AUTH_RATELIMIT_SEND_GLOBAL", get("AUTH_RATELIMIT_SEND_GLOBAL")
         ),
-        ratelimit_verify=str(get("AUTH_RATELIMIT_VERIFY")),
+        ratelimit_verify=_text("AUTH_RATELIMIT_VERIFY", get("AUTH_RATELIMIT_VERIFY")),
         code_max_attempts=_count("AUTH_CODE_MAX_ATTEMPTS", get("AUTH_CODE_MAX_ATTEMPTS")),
+        email_timeout=_seconds("AUTH_EMAIL_TIMEOUT", get("AUTH_EMAIL_TIMEOUT")),
+        content_security_policy=_policy(get("AUTH_CONTENT_SECURITY_POLICY")),
     )
 
 
@@ -284,3 +310,66 @@ def _count(name: str, value: Any) -> int:
     if count < 1:
         raise ConfigurationError(f"{name} must be at least 1")
     return count
+
+
+def _text(name: str, value: Any) -> str:
+    """A setting that is non-empty text."""
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigurationError(f"{name} must be non-empty text, not {value!r}")
+    return value
+
+
+def _optional_text(name: str, value: Any) -> str | None:
+    """A setting that is text, or unset (None or empty)."""
+    if value is None or value == "":
+        return None
+    return _text(name, value)
+
+
+#: What a cookie name may hold (RFC 6265's token: no separators, spaces or controls).
+_COOKIE_NAME_SEPARATORS = frozenset('()<>@,;:\\"/[]?={} \t')
+
+
+def _cookie_name(name: str, value: Any) -> str:
+    text = _text(name, value)
+    if not text.isascii() or any(c in _COOKIE_NAME_SEPARATORS or not c.isprintable() for c in text):
+        raise ConfigurationError(
+            f"{name} must be a cookie name (ASCII letters, digits and .-_ and the like, no "
+            f"spaces or separators), not {value!r}"
+        )
+    return text
+
+
+def _blueprint_name(value: Any) -> str:
+    if not isinstance(value, str) or not value.isidentifier():
+        raise ConfigurationError(
+            f"AUTH_BLUEPRINT_NAME must be a name like auth or authadapter (letters, digits "
+            f"and _, no dots), not {value!r}"
+        )
+    return value
+
+
+def _seconds(name: str, value: Any) -> float:
+    """A positive number of seconds (a number, its text, or a timedelta)."""
+    if isinstance(value, timedelta):
+        seconds = value.total_seconds()
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        try:
+            seconds = float(value) if isinstance(value, str) else -1.0
+        except ValueError:
+            seconds = -1.0
+    if not seconds > 0 or seconds == float("inf"):
+        raise ConfigurationError(
+            f"{name} must be a positive number of seconds (or a timedelta), not {value!r}"
+        )
+    return seconds
+
+
+def _policy(value: Any) -> str | None:
+    """AUTH_CONTENT_SECURITY_POLICY: a header value, or None (or empty) to send none."""
+    policy = _optional_text("AUTH_CONTENT_SECURITY_POLICY", value)
+    if policy is not None and ("\r" in policy or "\n" in policy):
+        raise ConfigurationError("AUTH_CONTENT_SECURITY_POLICY must be on one line")
+    return policy

@@ -55,7 +55,7 @@ def _signin_error_page(state: AuthState, callback_url: str) -> Response:
     query = {"error": EmailSignin.code}
     if callback_url:
         query["callback_url"] = callback_url
-    return redirect(f"{url_for('auth.signin_page')}?{urlencode(query)}")
+    return redirect(f"{url_for(state.endpoint('signin_page'))}?{urlencode(query)}")
 
 
 def request_link(state: AuthState, provider: Email) -> Response:
@@ -90,7 +90,7 @@ def request_link(state: AuthState, provider: Email) -> Response:
         # The exception names the server, never the message: no token reaches the log.
         logger.error("sending the sign-in email failed: %s: %s", type(exc).__name__, exc)
         raise EmailSignin("the sign-in email could not be sent") from None
-    response = redirect(url_for("auth.verify_request_page"))
+    response = redirect(url_for(state.endpoint("verify_request_page")))
     pending = _pending_serializer(state).dumps(
         {"email": email, "callback_url": callback_url, "request": issued.request_id}
     )

@@ -27,7 +27,7 @@ from werkzeug.local import LocalProxy
 from werkzeug.wrappers import Response
 
 from .adapters.base import Adapter, missing_methods
-from .config import AuthConfig, load_config
+from .config import DEFAULTS, AuthConfig, load_config
 from .core.account_tokens import token_sealer
 from .core.clock import Clock, system_clock
 from .core.errors import ConfigurationError, StorageError
@@ -57,10 +57,8 @@ __all__ = [
 
 logger = logging.getLogger("flask_authadapter")
 
-#: The blueprint's endpoints that always answer JSON, errors included.
-JSON_ENDPOINTS = frozenset(
-    {"auth.session_json", "auth.csrf_json", "auth.providers_json", "auth.accounts_json"}
-)
+#: The blueprint's views that always answer JSON, errors included.
+JSON_VIEWS = frozenset({"session_json", "csrf_json", "providers_json", "accounts_json"})
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -88,6 +86,10 @@ class AuthState:
     session_cookie: str | None = None
     #: Whether the app's first request checked that AUTH_DEFAULT_REDIRECT is one of its pages.
     default_page_checked: bool = False
+
+    def endpoint(self, view: str) -> str:
+        """The endpoint of the blueprint's ``view`` (under AUTH_BLUEPRINT_NAME)."""
+        return f"{self.config.blueprint_name}.{view}"
 
     def session_token(self) -> str | None:
         """The session cookie's value in this request, or None."""
@@ -118,6 +120,21 @@ def _check_absolute_max_age(config: AuthConfig, adapter: Adapter) -> None:
             "AUTH_SESSION_ABSOLUTE_MAX_AGE is set, but the adapter's sessions table has no "
             "created_at column, so the cap could never apply: add the column (see the "
             "default models) or unset AUTH_SESSION_ABSOLUTE_MAX_AGE"
+        )
+
+
+def _check_blueprint_name(app: Flask, config: AuthConfig) -> None:
+    """The blueprint's name must be free: an app may have a blueprint named ``auth``."""
+    from .views import blueprint
+
+    taken = app.blueprints.get(config.blueprint_name)
+    if taken is not None and taken is not blueprint:
+        raise ConfigurationError(
+            f"the app already has a blueprint named {config.blueprint_name!r} "
+            f"({taken.import_name}): set AUTH_BLUEPRINT_NAME to another name for "
+            "flask-authadapter's, e.g. AUTH_BLUEPRINT_NAME='authadapter' (its endpoints are "
+            "then authadapter.signin_page...), and AUTH_URL_PREFIX to a path of its own "
+            "if the app's blueprint uses /auth"
         )
 
 
@@ -159,8 +176,26 @@ class Auth:
         providers: Iterable[Provider] | None = None,
         clock: Clock | None = None,
     ) -> None:
-        """Set up sign-in for ``app``: check the settings and the adapter, register the
-        blueprint, the request hooks, the error handlers and the ``flask auth`` commands."""
+        """Set up sign-in for ``app``: check the settings, the adapter and the providers,
+        then register the blueprint, the request hooks, the error handlers and the
+        ``flask auth`` commands. When it raises (:class:`ConfigurationError`), the app is
+        left as it was, so a fixed app may call it again.
+
+        Settings (``app.config``; each default is written with ``setdefault``, so
+        ``app.config`` shows the values in effect; they are read once, here: later changes
+        are ignored): ``AUTH_SECRET``, ``AUTH_SECRET_FALLBACKS``, ``AUTH_URL``,
+        ``AUTH_URL_PREFIX``, ``AUTH_BLUEPRINT_NAME``, ``AUTH_SESSION_MAX_AGE``,
+        ``AUTH_SESSION_UPDATE_AGE``, ``AUTH_SESSION_ABSOLUTE_MAX_AGE``,
+        ``AUTH_SESSION_STORE_USER_AGENT``, ``AUTH_COOKIE_NAME``, ``AUTH_CSRF_COOKIE_NAME``,
+        ``AUTH_COOKIE_SECURE``, ``AUTH_COOKIE_SAMESITE``, ``AUTH_COOKIE_DOMAIN``,
+        ``AUTH_PAGES_SIGNIN``, ``AUTH_PAGES_SIGNOUT``, ``AUTH_PAGES_ERROR``,
+        ``AUTH_PAGES_VERIFY_REQUEST``, ``AUTH_DEFAULT_REDIRECT``, ``AUTH_SITE_NAME``,
+        ``AUTH_RATELIMIT_ENABLED``, ``AUTH_RATELIMIT_STORAGE_URI``, ``AUTH_RATELIMIT_EMAIL``,
+        ``AUTH_RATELIMIT_EMAIL_TOTAL``, ``AUTH_RATELIMIT_IP``, ``AUTH_RATELIMIT_SEND_GLOBAL``,
+        ``AUTH_RATELIMIT_VERIFY``, ``AUTH_CODE_MAX_ATTEMPTS``, ``AUTH_EMAIL_TIMEOUT``,
+        ``AUTH_CONTENT_SECURITY_POLICY`` (defaults and meanings: :data:`config.DEFAULTS`),
+        and the providers' ``AUTH_<ID>_CLIENT_ID`` / ``AUTH_<ID>_CLIENT_SECRET``.
+        """
         adapter = adapter if adapter is not None else self.adapter
         if adapter is None:
             raise ConfigurationError(
@@ -175,6 +210,7 @@ class Auth:
         if "authadapter" in app.extensions:
             raise ConfigurationError("Auth.init_app was already called for this app")
         config = load_config(app.config, app_name=app.name)
+        _check_blueprint_name(app, config)
         _check_absolute_max_age(config, adapter)
         features = _features(chosen)
         missing = missing_methods(adapter, sorted(features))
@@ -183,38 +219,39 @@ class Auth:
                 f"the adapter {type(adapter).__name__} lacks methods that "
                 f"{', '.join(sorted(features))} need: {', '.join(missing)}"
             )
-        for provider in chosen:
-            provider.init_app(app)
         clock = clock or self.clock or system_clock
-        sessions = SessionManager(
-            adapter,
-            config.session_policy,
-            clock=clock,
-            store_user_agent=config.store_user_agent and _stores(adapter, "session", "user_agent"),
-            store_signed_in_with=_stores(adapter, "session", SIGNED_IN_WITH),
-        )
-        limits = RateLimits.from_config(config)
-        app.extensions["authadapter"] = AuthState(
-            auth=self,
-            config=config,
-            adapter=adapter,
-            providers={p.id: p for p in chosen},
-            sessions=sessions,
-            clock=clock,
-            limits=limits,
-            token_sealer=token_sealer(config.secrets),
-            features=features,
-            session_cookie=fixed_cookie_name(config.cookie_name, config),
-        )
-        from .cli import auth_cli
-        from .views import blueprint
-
-        app.register_blueprint(blueprint, url_prefix=config.url_prefix)
-        app.before_request(_check_default_page)
-        app.after_request(_write_cookies)
-        app.register_error_handler(StorageError, _storage_unavailable)
-        app.context_processor(_template_context)
-        app.cli.add_command(auth_cli)
+        # The providers read and check their settings, and keep what they set up for this
+        # app in app.extensions (Email may set up Flask-Mail): undone if one of them fails.
+        extensions, settings = dict(app.extensions), dict(app.config)
+        try:
+            for provider in chosen:
+                provider.init_app(app)
+            state = AuthState(
+                auth=self,
+                config=config,
+                adapter=adapter,
+                providers={p.id: p for p in chosen},
+                sessions=SessionManager(
+                    adapter,
+                    config.session_policy,
+                    clock=clock,
+                    store_user_agent=config.store_user_agent
+                    and _stores(adapter, "session", "user_agent"),
+                    store_signed_in_with=_stores(adapter, "session", SIGNED_IN_WITH),
+                ),
+                clock=clock,
+                limits=RateLimits.from_config(config),
+                token_sealer=token_sealer(config.secrets),
+                features=features,
+                session_cookie=fixed_cookie_name(config.cookie_name, config),
+            )
+            _register(app, state)
+        except BaseException:
+            app.extensions.clear()
+            app.extensions.update(extensions)
+            app.config.clear()
+            app.config.update(settings)
+            raise
 
     # Callbacks -------------------------------------------------------------------------
     def sign_in_callback(self, fn: F) -> F:
@@ -234,6 +271,29 @@ class Auth:
         """Register ``fn(session, user) -> dict``, shaping the ``/session`` JSON."""
         self.callbacks["session"] = fn
         return fn
+
+
+def _register(app: Flask, state: AuthState) -> None:
+    """Register the blueprint, the hooks and the commands for ``app``; write the defaults."""
+    from .cli import auth_cli
+    from .views import blueprint
+
+    # First: Flask refuses it once the app has handled a request, before changing anything.
+    app.register_blueprint(
+        blueprint, name=state.config.blueprint_name, url_prefix=state.config.url_prefix
+    )
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    app.extensions["authadapter"] = state
+    # Before the app's own hooks (Flask-WTF's CSRF check among them).
+    app.before_request_funcs.setdefault(None, []).insert(0, _exempt_from_flask_wtf)
+    app.before_request(_check_default_page)
+    app.after_request(_write_cookies)
+    app.register_error_handler(StorageError, _storage_unavailable)
+    # First, so that the app's own context processors (Flask-Login's current_user, say)
+    # win over the extension's.
+    app.template_context_processors.setdefault(None, []).insert(0, _template_context)
+    app.cli.add_command(auth_cli)
 
 
 def auth_state(app: Flask | None = None) -> AuthState:
@@ -360,7 +420,7 @@ def sign_out() -> None:
 def signin_url(callback_url: str | None = None) -> str:
     """The sign-in page (the app's own if AUTH_PAGES_SIGNIN is set), with ``callback_url``."""
     state = auth_state()
-    page = state.config.pages.get("signin") or url_for("auth.signin_page")
+    page = state.config.pages.get("signin") or url_for(state.endpoint("signin_page"))
     if not callback_url:
         return page
     return f"{page}{'&' if '?' in page else '?'}{urlencode({'callback_url': callback_url})}"
@@ -458,16 +518,52 @@ def _storage_unavailable(error: StorageError) -> Response:
         "storage failure during %s %s: %s", request.method, request.path, error, exc_info=error
     )
     state = auth_state()
-    as_json = request.endpoint in JSON_ENDPOINTS or None
+    as_json = _is_view(state, *JSON_VIEWS) or None
     return error_response(
         "Unavailable", state.config, site_name=state.config.site_name, as_json=as_json
     )
 
 
+def _is_view(state: AuthState, *views: str) -> bool:
+    """Whether this request is for one of the blueprint's ``views``."""
+    endpoint = request.endpoint or ""
+    name, _, view = endpoint.rpartition(".")
+    return name == state.config.blueprint_name and view in views
+
+
+def _exempt_from_flask_wtf() -> None:
+    """Exempt the blueprint from Flask-WTF's ``CSRFProtect``, set up before or after this
+    extension: the blueprint checks its own CSRF token on every POST, which Flask-WTF's
+    would refuse for want of its own."""
+    csrf = current_app.extensions.get("csrf")
+    exempt = getattr(csrf, "exempt", None)
+    if callable(exempt):
+        from .views import blueprint
+
+        exempt(blueprint)
+
+
 def _template_context() -> dict[str, Any]:
+    """What every template may use: ``auth_url_for(view, **values)`` (a URL of the
+    blueprint, whatever its name), ``auth_csrf_token()`` (the token the blueprint's POSTs
+    need), ``auth_site_name``; and ``current_user`` and ``csrf_token()`` unless the app has
+    its own (Flask-Login's, Flask-WTF's): those are never replaced."""
     state = auth_state()
-    return {
-        "current_user": current_user,
-        "csrf_token": lambda: csrf_token(request, state.config),
+    globals_ = current_app.jinja_env.globals
+
+    def token() -> str:
+        return csrf_token(request, state.config)
+
+    def auth_url_for(view: str, **values: Any) -> str:
+        return url_for(state.endpoint(view), **values)
+
+    context: dict[str, Any] = {
+        "auth_url_for": auth_url_for,
+        "auth_csrf_token": token,
         "auth_site_name": state.config.site_name,
     }
+    if "current_user" not in globals_:
+        context["current_user"] = current_user
+    if "csrf_token" not in globals_:
+        context["csrf_token"] = token
+    return context

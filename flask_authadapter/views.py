@@ -1,4 +1,5 @@
-"""The ``auth`` blueprint: thin views that parse the request, call the flows, and render.
+"""The blueprint (``auth`` unless AUTH_BLUEPRINT_NAME says otherwise): thin views that parse
+the request, call the flows, and render.
 
 Every response is ``Cache-Control: no-store``; every POST is CSRF-checked; every redirect
 target is same-origin.
@@ -52,6 +53,7 @@ from .web.flow_cookie import forget_flow, has_flow_cookie, recall_flow, remember
 from .web.redirects import safe_redirect
 from .web.responses import (
     ERROR_MESSAGES,
+    csp_allowing,
     error_response,
     known_code,
     no_store,
@@ -73,13 +75,6 @@ blueprint = Blueprint(
     static_folder="static",
     static_url_path="/static",
 )
-
-#: A policy for the auth pages: nothing from elsewhere, no framing, forms post only here.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'"
-)
-
 
 #: The largest request body the blueprint reads. Its forms hold a few short fields (an
 #: address, a code, a token, a callback URL, a provider's form_post answer): a body larger
@@ -114,13 +109,15 @@ def _readable_query() -> Response | None:
 
 
 def security_headers(response: Response) -> Response:
-    """The headers every response of the blueprint carries."""
+    """The headers every response of the blueprint carries (on pages, the
+    Content-Security-Policy of AUTH_CONTENT_SECURITY_POLICY, unless it is None)."""
     no_store(response)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     response.headers.setdefault("X-Frame-Options", "DENY")
-    if response.mimetype == "text/html":
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    policy = auth_state().config.content_security_policy
+    if response.mimetype == "text/html" and policy is not None:
+        response.headers.setdefault("Content-Security-Policy", policy)
     return response
 
 
@@ -155,7 +152,7 @@ def _sign_in_error(error: SignInError) -> Response:
         site_name=state.config.site_name,
         retry_after=getattr(error, "retry_after", None),
     )
-    if request.endpoint == "auth.callback":  # the flow is over: forget it
+    if request.endpoint == state.endpoint("callback"):  # the flow is over: forget it
         forget_flow(response, request, state.config)
     return response
 
@@ -183,13 +180,14 @@ def _with_provider_forms(response: ResponseReturnValue, state: AuthState) -> Res
     """A page whose forms start provider sign-ins: browsers apply ``form-action`` to the
     redirect that follows the POST, so the providers' origins are allowed as form targets."""
     page = make_response(response)
+    policy = state.config.content_security_policy
+    if policy is None:
+        return page
     origins: list[str] = []
     for provider in state.providers.values():
         origins += [o for o in provider.form_action_origins() if o not in origins]
     if origins:
-        page.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
-            "form-action 'self';", f"form-action 'self' {' '.join(origins)};"
-        )
+        page.headers["Content-Security-Policy"] = csp_allowing(policy, "form-action", origins)
     return page
 
 
@@ -307,16 +305,17 @@ def _relay_form_post(provider: Provider) -> Response:
     with them: the flow's state is checked against this browser's cookie as for a GET.
     Nothing goes into a URL (the code, or Apple's name and email, would reach access logs)."""
     fields = {name: request.form[name] for name in RELAYED_FIELDS if name in request.form}
+    state = auth_state()
     body = render_template(
         "auth/relay.html",
-        action=url_for("auth.callback", provider_id=provider.id),
+        action=url_for(state.endpoint("callback"), provider_id=provider.id),
         fields=fields,
-        site_name=auth_state().config.site_name,
+        site_name=state.config.site_name,
     )
     response = Response(body, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
-        "default-src 'none';", "default-src 'none'; script-src 'self';"
-    )
+    policy = state.config.content_security_policy
+    if policy is not None:  # the page's own script (static/relay.js) posts the form
+        response.headers["Content-Security-Policy"] = csp_allowing(policy, "script-src", ["'self'"])
     return response
 
 
@@ -439,7 +438,7 @@ def unlink_account() -> ResponseReturnValue:
             signedOut=unlinked.current_ended,
         )
     if unlinked.current_ended:
-        return redirect(url_for("auth.signin_page"))
+        return redirect(url_for(state.endpoint("signin_page")))
     return redirect(redirect_target(state, request.form.get("callback_url")))
 
 
@@ -478,9 +477,9 @@ def end_session_view() -> ResponseReturnValue:
     current = next((s for s in active_sessions(active.user, active) if s.current), None)
     if current is not None and handle.isascii() and hmac.compare_digest(current.handle, handle):
         sign_out()
-        return redirect(url_for("auth.signin_page"))
+        return redirect(url_for(state.endpoint("signin_page")))
     end_session(active.user, handle)
-    return redirect(url_for("auth.account_page", done="session-ended"))
+    return redirect(url_for(state.endpoint("account_page"), done="session-ended"))
 
 
 @blueprint.post("/account/sessions/end-others")
@@ -492,7 +491,7 @@ def end_other_sessions_view() -> ResponseReturnValue:
     active = current_session_or_none()
     assert active is not None
     end_other_sessions(active.user, active)
-    return redirect(url_for("auth.account_page", done="others-ended"))
+    return redirect(url_for(state.endpoint("account_page"), done="others-ended"))
 
 
 # JSON, as Auth.js's REST API -----------------------------------------------------------

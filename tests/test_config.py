@@ -58,6 +58,9 @@ def test_the_defaults_are_those_of_DEFAULTS() -> None:
     }
     assert config.default_redirect == DEFAULTS["AUTH_DEFAULT_REDIRECT"] == "/"
     assert config.site_name == "shop"  # AUTH_SITE_NAME None: the app's name
+    assert config.blueprint_name == DEFAULTS["AUTH_BLUEPRINT_NAME"] == "auth"
+    assert config.email_timeout == DEFAULTS["AUTH_EMAIL_TIMEOUT"] == 10
+    assert config.content_security_policy == DEFAULTS["AUTH_CONTENT_SECURITY_POLICY"]
 
 
 def test_every_setting_has_the_auth_prefix() -> None:

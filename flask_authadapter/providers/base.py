@@ -90,7 +90,10 @@ class Provider:
         self.allow_dangerous_email_account_linking = allow_dangerous_email_account_linking
 
     def init_app(self, app: Flask) -> None:
-        """Read settings from the app (credentials from ``AUTH_<ID>_...``); check them."""
+        """Read settings from the app (credentials from ``AUTH_<ID>_...``); check them.
+
+        One provider object may be given to several apps: what it sets up for ``app`` is
+        kept in ``app.extensions``, never on the provider."""
 
     def begin(self, flow: SignInFlow) -> ResponseReturnValue:
         """Start the sign-in: usually a redirect to the provider. ``flow`` comes with its

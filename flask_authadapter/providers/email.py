@@ -200,7 +200,7 @@ def send_with_flask_mail(message: SignInEmail) -> None:
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     mail = _mail_state(app)
-    timeout = float(app.config.get("AUTH_EMAIL_TIMEOUT", 10))
+    timeout = app.extensions["authadapter"].config.email_timeout
     mail_message = Message(
         subject=message.subject,
         recipients=[message.to],

@@ -32,11 +32,19 @@ if TYPE_CHECKING:
     from flask import Flask
     from werkzeug.wrappers import Response
 
-__all__ = ["OIDC", "OAuth2", "Profile", "ProfileMapper", "standard_profile", "text_or_none"]
+__all__ = [
+    "OIDC",
+    "OAuth2",
+    "Profile",
+    "ProfileMapper",
+    "Registration",
+    "standard_profile",
+    "text_or_none",
+]
 
 logger = logging.getLogger("flask_authadapter")
 
-#: Where an app's Authlib clients live in ``app.extensions``: provider id -> client.
+#: Where an app's OAuth registrations live in ``app.extensions``: provider id -> Registration.
 _REGISTRY = "authadapter.oauth"
 
 
@@ -53,6 +61,19 @@ class _Client(OAuth2Mixin, OpenIDMixin, BaseApp):  # type: ignore[misc]
         self, token: Any, refresh_token: Any = None, access_token: Any = None
     ) -> None:
         """Tokens are stored by the sign-in rules, not by the HTTP client."""
+
+
+@dataclass
+class Registration:
+    """What an OAuth provider holds for one app: the credentials read from that app's
+    settings and its Authlib client (which caches the discovery document and keys).
+
+    One provider object may serve several apps (app factories, tests): all that differs
+    between them lives here, in ``app.extensions``, never on the provider."""
+
+    client_id: str
+    client_secret: str | None
+    client: Any
 
 
 @dataclass(frozen=True)
@@ -189,10 +210,20 @@ class OAuth2(Provider):
         }
 
     def init_app(self, app: Flask) -> None:
-        """Make this provider's Authlib client for the app (nothing is kept in Flask's
-        session: ``AUTH_SECRET`` is all the flow needs)."""
+        """Register this provider with the app: its credentials and Authlib client, kept in
+        the app's state (nothing is kept in Flask's session: ``AUTH_SECRET`` is all the flow
+        needs)."""
         _install_redactor()
+        registration = self.register(app)
+        app.extensions.setdefault(_REGISTRY, {})[self.id] = registration
+
+    def register(self, app: Flask) -> Registration:
+        """This provider's :class:`Registration` for ``app`` (nothing is stored yet)."""
         client_id, client_secret = self.credentials(app)
+        return Registration(client_id, client_secret, self.make_client(client_id, client_secret))
+
+    def make_client(self, client_id: str, client_secret: str | None) -> Any:
+        """An Authlib client for these credentials."""
         client_kwargs: dict[str, Any] = {
             # OAuth2Session takes default_timeout (a "timeout" key is silently ignored):
             # discovery, the token request, JWKS and userinfo all give up after it.
@@ -204,19 +235,22 @@ class OAuth2(Provider):
         if self.pkce:
             client_kwargs["code_challenge_method"] = "S256"
         endpoints = {k: v for k, v in self.endpoints().items() if v is not None}
-        clients = app.extensions.setdefault(_REGISTRY, {})
-        clients[self.id] = _Client(
+        return _Client(
             name=self.id,
             client_id=client_id,
             client_secret=client_secret,
             client_kwargs=client_kwargs,
             **endpoints,
         )
-        self._credentials_shown = (client_id, client_secret)
+
+    def registration(self) -> Registration:
+        """This provider's :class:`Registration` with the current app."""
+        registration: Registration = current_app.extensions[_REGISTRY][self.id]
+        return registration
 
     def client(self) -> Any:
         """This provider's Authlib client for the current app."""
-        return current_app.extensions[_REGISTRY][self.id]
+        return self.registration().client
 
     # The flow -------------------------------------------------------------------------------
     def begin(self, flow: SignInFlow) -> Response:
@@ -366,9 +400,11 @@ class OAuth2(Provider):
         return origins
 
     def settings(self) -> dict[str, Any]:
-        """For ``flask auth providers``: endpoints and credentials, the secret masked."""
-        client_id, secret = getattr(self, "_credentials_shown", (self.client_id, None))
-        data: dict[str, Any] = {"type": self.type, "client_id": client_id}
+        """For ``flask auth providers``: the current app's endpoints and credentials, the
+        secret masked."""
+        registration = self.registration()
+        secret = registration.client_secret
+        data: dict[str, Any] = {"type": self.type, "client_id": registration.client_id}
         data["client_secret"] = mask(secret) if secret else "(none)"
         for key, value in self.endpoints().items():
             if value:

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from ..config import AuthConfig
 from ..core.errors import ERROR_STATUS
 
-__all__ = ["ERROR_MESSAGES", "error_response", "no_store", "wants_json"]
+__all__ = ["ERROR_MESSAGES", "csp_allowing", "error_response", "no_store", "wants_json"]
 
 #: What the person is told for each code: a title and one sentence. Never the details.
 ERROR_MESSAGES: dict[str, tuple[str, str]] = {
@@ -89,6 +89,34 @@ def no_store(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
     return response
+
+
+def csp_allowing(policy: str, directive: str, sources: list[str]) -> str:
+    """``policy`` (a Content-Security-Policy) with ``sources`` allowed by ``directive`` too.
+
+    A fetch directive (``script-src``...) that the policy lacks falls back to
+    ``default-src``: it is added with default-src's sources and these. A directive without
+    that fallback (``form-action``) that the policy lacks restricts nothing: left as it is."""
+
+    def joined(known: list[str]) -> list[str]:
+        allowed = [word for word in known if word != "'none'"]
+        for source in sources:
+            if source not in allowed:
+                allowed.append(source)
+        return allowed
+
+    directives = [part.split() for part in policy.split(";") if part.strip()]
+    fallback: list[str] | None = None
+    for words in directives:
+        name = words[0].lower()
+        if name == directive:
+            words[1:] = joined(words[1:])
+            return "; ".join(" ".join(words) for words in directives)
+        if name == "default-src":
+            fallback = words[1:]
+    if fallback is None or not directive.endswith("-src"):
+        return policy
+    return "; ".join(" ".join(words) for words in [*directives, [directive, *joined(fallback)]])
 
 
 def retry_message(seconds: int) -> str:

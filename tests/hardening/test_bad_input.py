@@ -370,7 +370,9 @@ ROUTES = [
         "provider",
         "provider_account_id",
         "callback_url",
-        may=("unlink",),
+        # Unlinking an account ends the sessions signed in with it (an earlier example's
+        # legit sign-in through the dummy provider as that account made one).
+        may=("unlink", "end-session"),
     ),
     _route("GET", "/auth/account", "done"),
     _route("POST", "/auth/account/sessions/end", "csrf_token", "session", may=("end-session",)),

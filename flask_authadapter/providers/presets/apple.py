@@ -44,12 +44,13 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from ...core.clock import Clock, system_clock
 from ...core.errors import ConfigurationError, OAuthCallbackError
-from ..oauth import OIDC, ProfileMapper, text_or_none
+from ..oauth import OIDC, ProfileMapper, Registration, text_or_none
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -122,6 +123,45 @@ def apple_user_name(posted: str | None) -> str | None:
     return full[:200] or None
 
 
+@dataclass
+class _SecretMaker:
+    """Makes one app's Apple client secret JWT, and a new one when half its life is over."""
+
+    team_id: str
+    key_id: str
+    client_id: str
+    key: ECKey
+    lifetime: timedelta
+    clock: Clock
+    #: The current JWT and when to renew it (seconds since the epoch).
+    current: tuple[str, int] | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def secret(self) -> str:
+        """The current client secret JWT, renewed when half its lifetime has passed."""
+        now = int(self.clock().timestamp())
+        with self.lock:
+            if self.current is None or now >= self.current[1]:
+                secret = apple_client_secret(
+                    team_id=self.team_id,
+                    key_id=self.key_id,
+                    client_id=self.client_id,
+                    private_key=self.key,
+                    issued_at=now,
+                    lifetime=self.lifetime,
+                )
+                self.current = (secret, now + int(self.lifetime.total_seconds()) // 2)
+            return self.current[0]
+
+
+@dataclass
+class AppleRegistration(Registration):
+    """An app's Apple registration: with the maker of its client secret, unless the app
+    gave a ready-made secret."""
+
+    secret_maker: _SecretMaker | None = None
+
+
 class Apple(OIDC):
     """Sign in with Apple. See the module documentation for set-up and the client secret."""
 
@@ -162,17 +202,21 @@ class Apple(OIDC):
         self.private_key = private_key
         self.secret_lifetime = secret_lifetime
         self.clock = clock
-        self._signing: tuple[str, str, str, ECKey] | None = None  # team, key id, client, key
-        self._secret: tuple[str, int] | None = None  # the current JWT, when to renew it
-        self._lock = threading.Lock()
 
     # The client secret ---------------------------------------------------------------------
-    def credentials(self, app: Flask) -> tuple[str, str | None]:
-        """The Services ID and a client secret JWT made from the key (or the given secret)."""
-        client_id, secret = super().credentials(app)
-        if secret:
-            self._signing = None
-            return client_id, secret
+    def register(self, app: Flask) -> AppleRegistration:
+        """The Services ID and a client secret: the given one, or a JWT made from the key of
+        this app's settings (renewed by :meth:`client`)."""
+        client_id, secret = self.credentials(app)
+        maker = None if secret else self._secret_maker(app, client_id)
+        if maker is not None:
+            secret = maker.secret()
+        return AppleRegistration(
+            client_id, secret, self.make_client(client_id, secret), secret_maker=maker
+        )
+
+    def _secret_maker(self, app: Flask, client_id: str) -> _SecretMaker:
+        """The maker of the client secret, from the key given here or in ``app``'s settings."""
         prefix = f"AUTH_{self.id.upper().replace('-', '_')}"
         team_id = self.team_id or app.config.get(f"{prefix}_TEAM_ID")
         key_id = self.key_id or app.config.get(f"{prefix}_KEY_ID")
@@ -192,44 +236,39 @@ class Apple(OIDC):
                 f"key: set {', '.join(missing)} (or pass team_id=, key_id=, private_key=)"
             )
         key = _load_key(private_key if isinstance(private_key, bytes) else str(private_key))
-        self._signing = (str(team_id), str(key_id), client_id, key)
-        self._secret = None
-        return client_id, self.client_secret_jwt()
+        return _SecretMaker(
+            str(team_id), str(key_id), client_id, key, self.secret_lifetime, self.clock
+        )
+
+    def _maker(self) -> _SecretMaker | None:
+        """The current app's secret maker (None: the app gave a fixed secret)."""
+        registration = self.registration()
+        assert isinstance(registration, AppleRegistration)
+        return registration.secret_maker
 
     def client_secret_jwt(self) -> str:
-        """The current client secret JWT, renewed when half its lifetime has passed."""
-        if self._signing is None:
+        """The current app's client secret JWT, renewed when half its lifetime has passed."""
+        maker = self._maker()
+        if maker is None:
             raise ConfigurationError(f"the {self.id} provider has a fixed client secret")
-        now = int(self.clock().timestamp())
-        with self._lock:
-            if self._secret is None or now >= self._secret[1]:
-                team_id, key_id, client_id, key = self._signing
-                secret = apple_client_secret(
-                    team_id=team_id,
-                    key_id=key_id,
-                    client_id=client_id,
-                    private_key=key,
-                    issued_at=now,
-                    lifetime=self.secret_lifetime,
-                )
-                self._secret = (secret, now + int(self.secret_lifetime.total_seconds()) // 2)
-            return self._secret[0]
+        return maker.secret()
 
     def client(self) -> Any:
         """The Authlib client, with a client secret that has not expired."""
         client = super().client()
-        if self._signing is not None:
-            client.client_secret = self.client_secret_jwt()
+        maker = self._maker()
+        if maker is not None:
+            client.client_secret = maker.secret()
         return client
 
     def settings(self) -> dict[str, Any]:
         """For ``flask auth providers``: never the key, never a live secret."""
         data = super().settings()
-        if self._signing is not None:
-            team_id, key_id, _, _ = self._signing
-            data["client_secret"] = f"(an ES256 JWT made with key {key_id}, renewed)"
-            data["team_id"] = team_id
-            data["key_id"] = key_id
+        maker = self._maker()
+        if maker is not None:
+            data["client_secret"] = f"(an ES256 JWT made with key {maker.key_id}, renewed)"
+            data["team_id"] = maker.team_id
+            data["key_id"] = maker.key_id
         return data
 
     # The profile ---------------------------------------------------------------------------
