@@ -59,7 +59,7 @@ $(MIN_STAMP): pyproject.toml scripts/lowest_constraints.py
 		$(EDITABLE) ".[$(MIN_EXTRAS)]" pytest pytest-timeout hypothesis aiosmtpd oidc-provider-mock
 	touch $(MIN_STAMP)
 
-## test-min: the SQLite part of the tests on the lowest declared versions of the dependencies
+## test-min: the tests on SQLite and Redis, on the lowest declared versions of the dependencies
 test-min: $(MIN_STAMP)
 	$(MIN_VENV)/bin/pytest -k "not postgres and not mariadb" $(MIN_TESTS)
 

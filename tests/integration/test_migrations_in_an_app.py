@@ -4,7 +4,8 @@ The app (a ``notes`` table) is made as people make one: ``flask db init``, ``fla
 migrate``, ``flask db upgrade``, on PostgreSQL, with Flask-Migrate and flask-authadapter
 installed from the wheel. Then it creates ``SQLAlchemyAdapter(db)``, its ``alembic.ini``
 gets the README's lines and the README's commands run: both histories are applied, side by
-side, and the app's own autogenerate finds nothing left to do.
+side, and the app's own autogenerate finds nothing left to do. Then the two ways on that
+the README gives: the app's next revision on its own head, and a merge of the heads.
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ from flask_authadapter.adapters.sqlalchemy import SQLAlchemyAdapter
 adapter = SQLAlchemyAdapter(db)
 """
 
+TEXT_COLUMN = "    text = db.Column(db.Text, nullable=False)\n"
+TITLE_COLUMN = "    title = db.Column(db.String(200))\n"
+
 _HEAD = re.compile(r"^(\w+)( \(authadapter\))? \(head\)$", re.M)
 
 
@@ -73,12 +77,21 @@ def add_version_locations(alembic_ini: Path) -> None:
     )
 
 
-def tables(url: str) -> set[str]:
+def schema(url: str) -> dict[str, set[str]]:
+    """Each table of the database, with its columns' names."""
     engine = sa.create_engine(url, poolclass=NullPool)
     try:
-        return set(sa.inspect(engine).get_table_names())
+        inspector = sa.inspect(engine)
+        return {
+            table: {column["name"] for column in inspector.get_columns(table)}
+            for table in inspector.get_table_names()
+        }
     finally:
         engine.dispose()
+
+
+def tables(url: str) -> set[str]:
+    return set(schema(url))
 
 
 def test_the_wheel_holds_the_revisions(installed_wheel: Installed) -> None:
@@ -128,6 +141,18 @@ def test_an_app_with_its_own_history_adds_the_auth_branch(
     current = flask("db", "current")
     assert all(head in current for head in heads)
     assert "No new upgrade operations detected" in flask("db", "check")
-    # The documented way on: both heads, nothing left to apply.
+
+    # The app's next revision, on its own head; `upgrade heads` applies it.
+    (app / "notes.py").write_text(
+        NOTES_APP.replace(TEXT_COLUMN, TEXT_COLUMN + TITLE_COLUMN) + WITH_AUTH, encoding="utf-8"
+    )
+    flask("db", "migrate", "-m", "title", "--head", own_head)
     flask("db", "upgrade", "heads")
+    assert "title" in schema(url)["notes"]
+    assert len(_HEAD.findall(flask("db", "heads"))) == 2
+
+    # Or one merge, after which a plain `flask db upgrade` works again.
+    flask("db", "merge", "heads", "-m", "merge flask-authadapter")
+    flask("db", "upgrade")
+    assert len(_HEAD.findall(flask("db", "heads"))) == 1
     assert tables(url) == {"notes", *TABLE_NAMES, "alembic_version"}
