@@ -5,9 +5,6 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# An editable install that puts the checkout on sys.path (setuptools' "compat" mode): the
-# default mode prints a warning banner about same-named folders on every install.
-EDITABLE := --config-settings editable_mode=compat -e
 
 .PHONY: demo test test-min lint typecheck pytest bench system-deps clean
 BENCH_STAMP := $(VENV)/.installed-bench
@@ -16,14 +13,16 @@ DEMO_STAMP  := $(VENV)/.installed-demo
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet $(EDITABLE) ".[dev,postgres,mysql,migrations,demo]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,postgres,mysql,migrations,demo]"
 	touch $(STAMP)
 
-# Only what the demo runs: the package, the mail sink and OpenID provider, Flask-Migrate.
-$(DEMO_STAMP): pyproject.toml
+# Only what the demo runs (the package's dependencies, the mail sink and OpenID provider,
+# Flask-Migrate); the demo imports the package from the checkout, so nothing is built.
+$(DEMO_STAMP): pyproject.toml scripts/requirements.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet $(EDITABLE) ".[demo,migrations]"
+	$(BIN)/python scripts/requirements.py demo,migrations > $(VENV)/requirements-demo.txt
+	$(BIN)/python -m pip install --quiet -r $(VENV)/requirements-demo.txt
 	touch $(DEMO_STAMP)
 
 ## demo: the example on http://127.0.0.1:5000 (PORT=... to change), with a local mail sink
@@ -51,12 +50,12 @@ MIN_EXTRAS := postgres,mysql,redis,migrations
 # The suite on SQLite and Redis (no PostgreSQL or MariaDB, no browser): about a minute.
 MIN_TESTS := tests/core tests/adapters tests/web tests/providers tests/test_*.py
 
-$(MIN_STAMP): pyproject.toml scripts/lowest_constraints.py
+$(MIN_STAMP): pyproject.toml scripts/requirements.py
 	test -x $(MIN_VENV)/bin/python || $(PYTHON) -m venv $(MIN_VENV)
 	$(MIN_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(MIN_VENV)/bin/python scripts/lowest_constraints.py $(MIN_EXTRAS) > $(MIN_VENV)/constraints.txt
+	$(MIN_VENV)/bin/python scripts/requirements.py --lowest $(MIN_EXTRAS) > $(MIN_VENV)/constraints.txt
 	$(MIN_VENV)/bin/python -m pip install --quiet -c $(MIN_VENV)/constraints.txt \
-		$(EDITABLE) ".[$(MIN_EXTRAS)]" pytest pytest-timeout hypothesis aiosmtpd oidc-provider-mock
+		-e ".[$(MIN_EXTRAS)]" pytest pytest-timeout hypothesis aiosmtpd oidc-provider-mock
 	touch $(MIN_STAMP)
 
 ## test-min: the tests on SQLite and Redis, on the lowest declared versions of the dependencies
@@ -64,7 +63,7 @@ test-min: $(MIN_STAMP)
 	$(MIN_VENV)/bin/pytest -k "not postgres and not mariadb" $(MIN_TESTS)
 
 $(BENCH_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/python -m pip install --quiet $(EDITABLE) ".[dev,postgres,bench]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,postgres,bench]"
 	touch $(BENCH_STAMP)
 
 ## bench: the benchmarks of benchmarks/README.md side by side (Flask-Login, Flask-Security-Too,
