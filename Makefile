@@ -6,8 +6,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench system-deps clean
+.PHONY: demo test test-min lint typecheck pytest bench system-deps clean
 BENCH_STAMP := $(VENV)/.installed-bench
+DEMO_STAMP  := $(VENV)/.installed-demo
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,9 +16,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev,postgres,mysql,migrations,demo]"
 	touch $(STAMP)
 
+# Only what the demo runs (the package's dependencies, the mail sink and OpenID provider,
+# Flask-Migrate); the demo imports the package from the checkout, so nothing is built.
+$(DEMO_STAMP): pyproject.toml scripts/requirements.py
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python scripts/requirements.py demo,migrations > $(VENV)/requirements-demo.txt
+	$(BIN)/python -m pip install --quiet -r $(VENV)/requirements-demo.txt
+	touch $(DEMO_STAMP)
+
 ## demo: the example on http://127.0.0.1:5000 (PORT=... to change), with a local mail sink
 ##       and OpenID provider; upgrades its database first; Ctrl-C stops it all
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	$(BIN)/python -m example
 
 ## test: lint, format check, type check (mypy strict) and the whole pytest suite
@@ -32,6 +42,25 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest
+
+# The lowest versions pyproject.toml allows, in a virtual environment of their own.
+MIN_VENV  := .venv-min
+MIN_STAMP := $(MIN_VENV)/.installed
+MIN_EXTRAS := postgres,mysql,redis,migrations
+# The suite on SQLite and Redis (no PostgreSQL or MariaDB, no browser): about a minute.
+MIN_TESTS := tests/core tests/adapters tests/web tests/providers tests/test_*.py
+
+$(MIN_STAMP): pyproject.toml scripts/requirements.py
+	test -x $(MIN_VENV)/bin/python || $(PYTHON) -m venv $(MIN_VENV)
+	$(MIN_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(MIN_VENV)/bin/python scripts/requirements.py --lowest $(MIN_EXTRAS) > $(MIN_VENV)/constraints.txt
+	$(MIN_VENV)/bin/python -m pip install --quiet -c $(MIN_VENV)/constraints.txt \
+		-e ".[$(MIN_EXTRAS)]" pytest pytest-timeout hypothesis aiosmtpd oidc-provider-mock
+	touch $(MIN_STAMP)
+
+## test-min: the tests on SQLite and Redis, on the lowest declared versions of the dependencies
+test-min: $(MIN_STAMP)
+	$(MIN_VENV)/bin/pytest -k "not postgres and not mariadb" $(MIN_TESTS)
 
 $(BENCH_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev,postgres,bench]"
@@ -49,4 +78,4 @@ system-deps:
 	bash scripts/install-system-deps
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache instance
+	rm -rf $(VENV) $(MIN_VENV) .mypy_cache .ruff_cache .pytest_cache instance

@@ -81,7 +81,8 @@ __all__ = [
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
-#: The migrations shipped with flask-authadapter (the auth tables).
+#: The repository's Alembic environment for the auth tables; its revisions are the ones
+#: shipped inside the package (flask_authadapter/migrations/versions).
 MIGRATIONS = ROOT / "migrations"
 
 DEFAULT_AUTH_URL = "http://127.0.0.1:5000"

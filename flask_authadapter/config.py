@@ -193,7 +193,8 @@ def _secrets(config: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
         raise ConfigurationError(
             "flask-authadapter needs a secret: set AUTH_SECRET (or SECRET_KEY) to a long "
             'random value, e.g. the output of: python -c "import secrets; '
-            'print(secrets.token_urlsafe(32))"'
+            'print(secrets.token_urlsafe(32))" (in the environment, FLASK_AUTH_SECRET for '
+            "app.config.from_prefixed_env())"
         )
     if isinstance(secret, bytes):
         secret = secret.decode("utf-8")

@@ -87,6 +87,8 @@ def test_a_missing_secret_is_a_clear_error() -> None:
     with pytest.raises(ConfigurationError, match="AUTH_SECRET") as info:
         load_config({})
     assert "SECRET_KEY" in str(info.value)
+    # The name to export for app.config.from_prefixed_env(), as the Quick start does.
+    assert "FLASK_AUTH_SECRET" in str(info.value)
 
 
 @pytest.mark.parametrize("empty", [None, ""])

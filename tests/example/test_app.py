@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from alembic.config import Config
 from alembic.script import ScriptDirectory
 from flask import Flask
 from flask.testing import FlaskClient
@@ -350,7 +351,8 @@ def test_the_database_is_upgraded_with_the_shipped_migrations(make_app: MakeApp)
     finally:
         engine.dispose()
     assert {"users", "accounts", "sessions", "verification_tokens", "alembic_version"} <= tables
-    assert version == ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    scripts = ScriptDirectory.from_config(Config(str(MIGRATIONS / "alembic.ini")))
+    assert version == scripts.get_current_head()
     # Upgrading again (a restart) is harmless.
     create_app({"EXAMPLE_INSTANCE_PATH": app.instance_path, "SECRET_KEY": "k" * 40})
 

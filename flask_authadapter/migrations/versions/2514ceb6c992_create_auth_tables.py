@@ -16,7 +16,7 @@ from sqlalchemy.dialects import mysql
 # revision identifiers, used by Alembic.
 revision = "2514ceb6c992"
 down_revision = None
-branch_labels = None
+branch_labels = ("authadapter",)
 depends_on = None
 
 
