@@ -18,7 +18,13 @@ from urllib.parse import urlsplit
 from .core.errors import ConfigurationError
 from .core.sessions import SessionPolicy
 
-__all__ = ["CONTENT_SECURITY_POLICY", "DEFAULTS", "AuthConfig", "load_config"]
+__all__ = [
+    "CONTENT_SECURITY_POLICY",
+    "DEFAULTS",
+    "AuthConfig",
+    "in_the_environment",
+    "load_config",
+]
 
 logger = logging.getLogger("flask_authadapter")
 
@@ -187,14 +193,18 @@ def _prefix(value: Any) -> str:
     return value
 
 
+def in_the_environment(key: str) -> str:
+    """How setting ``key`` is named in the environment, for error messages."""
+    return f"in the environment, FLASK_{key} for app.config.from_prefixed_env()"
+
+
 def _secrets(config: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
     secret = config.get("AUTH_SECRET") or config.get("SECRET_KEY")
     if not secret:
         raise ConfigurationError(
             "flask-authadapter needs a secret: set AUTH_SECRET (or SECRET_KEY) to a long "
             'random value, e.g. the output of: python -c "import secrets; '
-            'print(secrets.token_urlsafe(32))" (in the environment, FLASK_AUTH_SECRET for '
-            "app.config.from_prefixed_env())"
+            f'print(secrets.token_urlsafe(32))" ({in_the_environment("AUTH_SECRET")})'
         )
     if isinstance(secret, bytes):
         secret = secret.decode("utf-8")

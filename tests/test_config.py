@@ -481,3 +481,34 @@ def test_the_config_is_frozen() -> None:
     config = load()
     with pytest.raises(AttributeError):
         config.secret = "changed"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("missing", "named"),
+    [
+        ("AUTH_URL", "FLASK_AUTH_URL"),
+        ("MAIL_DEFAULT_SENDER", "FLASK_MAIL_DEFAULT_SENDER"),
+        ("AUTH_GITHUB_CLIENT_ID", "FLASK_AUTH_GITHUB_CLIENT_ID"),
+    ],
+)
+def test_a_providers_missing_setting_is_named_as_the_environment_names_it(
+    missing: str, named: str
+) -> None:
+    from flask_authadapter import Auth
+    from flask_authadapter.adapters.memory import MemoryAdapter
+    from flask_authadapter.providers import Email, GitHub
+
+    settings = {
+        "AUTH_SECRET": SECRET,
+        "AUTH_URL": "https://app.example",
+        "MAIL_DEFAULT_SENDER": "noreply@app.example",
+        "AUTH_GITHUB_CLIENT_ID": "Iv1.0123456789abcdef",
+        "AUTH_GITHUB_CLIENT_SECRET": "github-secret",
+    }
+    del settings[missing]
+    app = Flask(__name__)
+    app.config.update(settings)
+    with pytest.raises(ConfigurationError) as info:
+        Auth(app, adapter=MemoryAdapter(), providers=[Email(), GitHub()])
+    assert missing in str(info.value)
+    assert named in str(info.value)

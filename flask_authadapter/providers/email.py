@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import current_app, render_template
 
+from ..config import in_the_environment
 from ..core.emails import normalize_email
 from ..core.errors import ConfigurationError
 from .base import Provider
@@ -91,14 +92,14 @@ class Email(Provider):
             raise ConfigurationError(
                 "the Email provider needs AUTH_URL (the site's public URL, e.g. "
                 "https://app.example): sign-in links are built from it, never from the "
-                "request's Host header"
+                f"request's Host header ({in_the_environment('AUTH_URL')})"
             )
         if self.custom_send is None:
             state = _mail_state(app)
             if not (self.sender or state.default_sender):
                 raise ConfigurationError(
                     "the Email provider needs a sender: set MAIL_DEFAULT_SENDER or "
-                    "Email(sender=...)"
+                    f"Email(sender=...) ({in_the_environment('MAIL_DEFAULT_SENDER')})"
                 )
 
     def message(self, *, to: str, url: str, code: str, expires: datetime) -> SignInEmail:

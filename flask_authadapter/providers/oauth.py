@@ -23,6 +23,7 @@ from authlib.integrations.base_client import BaseApp, OAuth2Mixin, OAuthError, O
 from authlib.integrations.requests_client import OAuth2Session
 from flask import current_app, redirect
 
+from ..config import in_the_environment
 from ..core.errors import AccessDenied, ConfigurationError, OAuthCallbackError, OAuthSignin
 from ..core.models import Account, User
 from ..web.redirects import origin_of
@@ -192,7 +193,8 @@ class OAuth2(Provider):
         if not client_id:
             raise ConfigurationError(
                 f"the {self.id} provider needs a client id: pass client_id= or set "
-                f"AUTH_{key}_CLIENT_ID"
+                f"AUTH_{key}_CLIENT_ID and AUTH_{key}_CLIENT_SECRET "
+                f"({in_the_environment(f'AUTH_{key}_CLIENT_ID')}, ...)"
             )
         return str(client_id), (str(secret) if secret else None)
 
