@@ -65,9 +65,7 @@ def sign_in_methods(user: User) -> SignInMethods:
     _listing(state)
     assert user.id is not None
     accounts = state.adapter.list_accounts(user.id)
-    by_email = user.email is not None and any(
-        provider.type == "email" for provider in state.providers.values()
-    )
+    by_email = user.email is not None and state.email_provider is not None
     return SignInMethods(accounts=accounts, email=by_email)
 
 

@@ -35,6 +35,7 @@ from .core.models import ANONYMOUS, AnonymousUser, User
 from .core.sealing import Sealer
 from .core.sessions import SIGNED_IN_WITH, ActiveSession, SessionManager, signed_in_with_value
 from .providers.base import Provider
+from .providers.email import Email
 from .ratelimit import RateLimits
 from .signals import send, session_created, signed_in, signed_out
 from .web.cookies import delete_cookie, fixed_cookie_name, read_cookie, write_cookie
@@ -87,6 +88,16 @@ class AuthState:
     #: Whether the app's first request checked that AUTH_DEFAULT_REDIRECT is one of its pages.
     default_page_checked: bool = False
 
+    @property
+    def email_provider(self) -> Email | None:
+        """The Email provider, if one is configured (there is at most one)."""
+        return next((p for p in self.providers.values() if isinstance(p, Email)), None)
+
+    @property
+    def oauth_providers(self) -> list[Provider]:
+        """The providers that are not the Email provider, in their configured order."""
+        return [p for p in self.providers.values() if not isinstance(p, Email)]
+
     def endpoint(self, view: str) -> str:
         """The endpoint of the blueprint's ``view`` (under AUTH_BLUEPRINT_NAME)."""
         return f"{self.config.blueprint_name}.{view}"
@@ -105,7 +116,7 @@ def _features(providers: Iterable[Provider]) -> frozenset[str]:
     """The adapter features the configured providers need."""
     needed = {"users", "sessions"}
     for provider in providers:
-        needed.add("verification_tokens" if provider.type == "email" else "accounts")
+        needed.add("verification_tokens" if isinstance(provider, Email) else "accounts")
     return frozenset(needed)
 
 

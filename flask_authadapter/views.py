@@ -226,12 +226,11 @@ def signin_page() -> ResponseReturnValue:
     )
     code = request.args.get("error")
     error = ERROR_MESSAGES[known_code(code)] if code else None
-    providers = list(state.providers.values())
     page = _page(
         "auth/signin.html",
         state,
-        oauth_providers=[p for p in providers if p.type != "email"],
-        email_provider=next((p for p in providers if p.type == "email"), None),
+        oauth_providers=state.oauth_providers,
+        email_provider=state.email_provider,
         callback_url=callback_url,
         error=error,
     )
@@ -348,7 +347,7 @@ def verify_request_page() -> ResponseReturnValue:
     own = _app_page(state, "verify_request")
     if own is not None:
         return own
-    email_provider = next((p for p in state.providers.values() if isinstance(p, Email)), None)
+    email_provider = state.email_provider
     context = email_flow.verify_request_context(state, email_provider)
     return _page("auth/verify_request.html", state, **context)
 
@@ -459,7 +458,7 @@ def account_page() -> ResponseReturnValue:
         methods=methods,
         sessions=active_sessions(user, active),
         providers=state.providers,
-        linkable=[p for p in state.providers.values() if p.type != "email" and p.id not in linked],
+        linkable=[p for p in state.oauth_providers if p.id not in linked],
         notice=request.args.get("done"),
     )
     return _with_provider_forms(page, state)
