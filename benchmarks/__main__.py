@@ -1,4 +1,4 @@
-"""``python -m benchmarks`` (``make bench``): every figure of issue 7 in one run, one table,
+"""``python -m benchmarks`` (``make bench``): every benchmark figure in one run, one table,
 and a JSON file of the results. See benchmarks/README.md."""
 
 from __future__ import annotations

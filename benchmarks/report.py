@@ -6,7 +6,8 @@ from typing import Any
 
 __all__ = ["TARGETS", "render"]
 
-#: Figure: (comparison, bound), from issue 7. Printed next to the figures, never asserted.
+#: Figure: (comparison, bound), the targets the project set itself. Printed next to the
+#: figures, never asserted.
 TARGETS: dict[str, tuple[str, float]] = {
     "authadapter_sqlite/bare": ("<=", 1.5),
     "authadapter_sqlite/flask_login_sqlite": ("<=", 0.3),

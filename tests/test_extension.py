@@ -699,7 +699,7 @@ def test_signing_in_as_someone_else_ends_the_previous_session(
     assert sha256(first) not in db.session_tokens()
 
 
-# Query counts (issue 3, point 3) =======================================================
+# Query counts =======================================================
 
 
 def test_query_counts_of_lazy_loading(
@@ -924,7 +924,7 @@ def test_the_blueprints_sign_out_deletes_the_session(db: Database, client: Flask
     assert who(replay) == "anonymous"
 
 
-# Storage failures (issue 3, point 9) ===================================================
+# Storage failures ===================================================
 
 _DRIVER_WORDS = ("Traceback", "OperationalError", "ProgrammingError", "sqlite", "psycopg", "SELECT")
 

@@ -1,4 +1,4 @@
-"""The SQL each request costs, as exact numbers (issue 7, point 4), on SQLite and PostgreSQL.
+"""The SQL each request costs, as exact numbers, on SQLite and PostgreSQL.
 
 The flows and the counting live in ``benchmarks/counting.py`` (``make bench`` prints the
 same table). Each flow is counted twice:

@@ -1,4 +1,4 @@
-"""SECURITY.md names tests that exist (issue 8, point 7).
+"""SECURITY.md names tests that exist.
 
 The checklist in ``SECURITY.md`` is a set of Markdown tables: one row per requirement, with
 how the project meets it and the test(s) that prove it, written as ``file.py::test_name``,

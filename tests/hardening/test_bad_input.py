@@ -1,4 +1,4 @@
-"""Bad input on every route of the ``auth`` blueprint (issue 8, point 1).
+"""Bad input on every route of the ``auth`` blueprint.
 
 Hypothesis sends arbitrary and hostile values in every form field, query parameter, cookie
 and header the blueprint reads: very long text (100 KB), binary and invalid UTF-8 (raw

@@ -1,4 +1,4 @@
-"""Concurrency and load on PostgreSQL (issue 8, point 3).
+"""Concurrency and load on PostgreSQL.
 
 In-process (threads, each with its own Flask test client, on the app of
 ``tests/hardening/apps_under_test.py``): 50 concurrent redemptions of one magic link (and of

@@ -1,4 +1,4 @@
-"""Faults (issue 8, point 2): the database going away mid-flow, the SMTP server refusing or
+"""Faults: the database going away mid-flow, the SMTP server refusing or
 silent, the OpenID provider slow.
 
 The database: a PostgreSQL of this module's own (``start_postgres()``), which a test stops

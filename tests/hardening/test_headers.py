@@ -1,4 +1,4 @@
-"""The security headers of every response of the ``auth`` blueprint (issue 8, point 6).
+"""The security headers of every response of the ``auth`` blueprint.
 
 Every page, redirect, JSON answer, error page and static file of the blueprint, in each of
 its outcomes (signed in and out, success and refusal, the email confirm page, "check your

@@ -1,4 +1,4 @@
-"""Several app instances (issue 8, point 4): two gunicorn servers of the same app, on two
+"""Several app instances: two gunicorn servers of the same app, on two
 ports, sharing one PostgreSQL and one Redis (``AUTH_RATELIMIT_STORAGE_URI=redis://...``),
 with the same ``AUTH_SECRET``, as two machines behind a load balancer.
 

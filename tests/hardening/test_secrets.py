@@ -1,4 +1,4 @@
-"""Secrets stay secret (issue 8, point 5).
+"""Secrets stay secret.
 
 Every flow of the blueprint runs against the real extension (SQLAlchemy on SQLite, Flask-Mail
 sending to a real SMTP server, the real OpenID provider ``oidc-provider-mock`` for OIDC, the

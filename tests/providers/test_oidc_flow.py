@@ -1,4 +1,4 @@
-"""Signing in with OpenID Connect against a real OpenID provider (issue 5, points 3 and 4).
+"""Signing in with OpenID Connect against a real OpenID provider.
 
 The provider is ``oidc-provider-mock`` (a Flask + Authlib OpenID provider) running on a
 port of localhost (the ``oidc_provider`` fixture; ``tests/oidc.py``). The app is the real
