@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 
 from tests.hardening.apps_under_test import create_app, create_tables, dispose
+from tests.hardening.tables import Rows
 from tests.mail import MailServer
 
 #: The host the in-process apps answer as (their ``SERVER_NAME``).
@@ -34,3 +35,14 @@ def sqlite_app(tmp_path: Path, smtp_server: MailServer) -> Iterator[Callable[...
     yield build
     for app in apps:
         dispose(app)
+
+
+@pytest.fixture
+def rows(database_url: str) -> Iterator[Rows]:
+    """The tables of the module's ``database_url``, emptied for the test."""
+    reader = Rows.at(database_url)
+    reader.empty()
+    try:
+        yield reader
+    finally:
+        reader.engine.dispose()

@@ -60,16 +60,6 @@ def database_url(postgres_server: DatabaseServer) -> str:
     return url
 
 
-@pytest.fixture
-def rows(database_url: str) -> Iterator[Rows]:
-    reader = Rows.at(database_url)
-    reader.empty()
-    try:
-        yield reader
-    finally:
-        reader.engine.dispose()
-
-
 def _providers(op: MockProvider) -> list[OIDC]:
     return [
         OIDC("sloppy", issuer=op.issuer, client_id="sloppy-client", client_secret="sloppy-s3cret"),

@@ -73,16 +73,6 @@ def database_url(postgres_server: DatabaseServer) -> str:
 
 
 @pytest.fixture
-def rows(database_url: str) -> Iterator[Rows]:
-    reader = Rows.at(database_url)
-    reader.empty()
-    try:
-        yield reader
-    finally:
-        reader.engine.dispose()
-
-
-@pytest.fixture
 def app(database_url: str, smtp_server: MailServer) -> Iterator[Flask]:
     """The app under test on the module's database, with its default engine options."""
     app = create_app(
