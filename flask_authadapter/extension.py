@@ -86,7 +86,8 @@ class AuthState:
     #: set), worked out once; None when it depends on each request's scheme.
     session_cookie: str | None = None
     #: Whether the app's first request checked that AUTH_DEFAULT_REDIRECT is one of its pages.
-    default_page_checked: bool = False
+    #: Set once the app has served its first request (see ``_on_first_request``).
+    first_request_seen: bool = False
 
     @property
     def email_provider(self) -> Email | None:
@@ -297,8 +298,7 @@ def _register(app: Flask, state: AuthState) -> None:
         app.config.setdefault(key, value)
     app.extensions["authadapter"] = state
     # Before the app's own hooks (Flask-WTF's CSRF check among them).
-    app.before_request_funcs.setdefault(None, []).insert(0, _exempt_from_flask_wtf)
-    app.before_request(_check_default_page)
+    app.before_request_funcs.setdefault(None, []).insert(0, _on_first_request)
     app.after_request(_write_cookies)
     app.register_error_handler(StorageError, _storage_unavailable)
     # First, so that the app's own context processors (Flask-Login's current_user, say)
@@ -469,14 +469,21 @@ def refuse_anonymous() -> Response:
 # Request hooks -------------------------------------------------------------------------
 
 
-def _check_default_page() -> None:
-    """On the app's first request, when all its routes are known: warn if
-    AUTH_DEFAULT_REDIRECT is not one of its pages (see web/landing.py)."""
+def _on_first_request() -> None:
+    """Once per app, on its first request, when every extension and route is set up:
+    exempt the blueprint from Flask-WTF's ``CSRFProtect`` (set up before or after this
+    extension: the blueprint checks its own CSRF token, which Flask-WTF's would refuse for
+    want of its own), and warn if AUTH_DEFAULT_REDIRECT is none of the app's pages."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     state: AuthState = app.extensions["authadapter"]
-    if state.default_page_checked:
+    if state.first_request_seen:
         return
-    state.default_page_checked = True
+    exempt = getattr(app.extensions.get("csrf"), "exempt", None)
+    if callable(exempt):
+        from .views import blueprint
+
+        exempt(blueprint)
+    state.first_request_seen = True
     warn_if_no_default_page(app, request, state.config.default_redirect)
 
 
@@ -540,18 +547,6 @@ def _is_view(state: AuthState, *views: str) -> bool:
     endpoint = request.endpoint or ""
     name, _, view = endpoint.rpartition(".")
     return name == state.config.blueprint_name and view in views
-
-
-def _exempt_from_flask_wtf() -> None:
-    """Exempt the blueprint from Flask-WTF's ``CSRFProtect``, set up before or after this
-    extension: the blueprint checks its own CSRF token on every POST, which Flask-WTF's
-    would refuse for want of its own."""
-    csrf = current_app.extensions.get("csrf")
-    exempt = getattr(csrf, "exempt", None)
-    if callable(exempt):
-        from .views import blueprint
-
-        exempt(blueprint)
 
 
 def _template_context() -> dict[str, Any]:
