@@ -16,7 +16,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "flask_authadapter"
 ROOT = PACKAGE.name
 
-#: A module longer than this is doing more than one job (see ../STYLE habits).
+#: A module longer than this is doing more than one job (docs/architecture.md).
 MAX_LINES = 400
 
 
