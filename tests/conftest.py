@@ -12,12 +12,12 @@ from collections.abc import Callable, Generator, Iterator
 import pytest
 
 from flask_authadapter.testing import AdapterSuite
-from tests import servers
+from harness import servers
+from harness.servers import DatabaseServer
 from tests.databases import BACKENDS
-from tests.servers import DatabaseServer
 
 # =========================================================================== #
-# Real database servers (see tests/servers.py)
+# Real database servers (see harness/servers/)
 #
 # ``postgres_server`` / ``mariadb_server`` are started once per test session,
 # on first use, and stopped at its end.  Each test calls
@@ -166,7 +166,7 @@ def smtp_server() -> Iterator[MailServer]:
 
 
 # =========================================================================== #
-# A real Redis server (see tests/servers.py), for the rate limits' shared
+# A real Redis server (see harness/servers/), for the rate limits' shared
 # storage (AUTH_RATELIMIT_STORAGE_URI=redis://...).
 #
 # ``redis_server`` is started once per test session, on first use, and

@@ -23,6 +23,7 @@ from flask import Flask
 
 from flask_authadapter.adapters.sqlalchemy import SQLAlchemyAdapter
 from flask_authadapter.providers import OIDC, MicrosoftEntraID
+from harness.servers import DatabaseServer
 from tests.hardening.apps_under_test import (
     SESSION_COOKIE,
     InProcessBrowser,
@@ -35,7 +36,6 @@ from tests.hardening.tables import Rows
 from tests.mail import MailServer
 from tests.oidc import MockProvider, callback_target
 from tests.providers.misbehaving import CLIENT_ID, CLIENT_SECRET, MisbehavingProvider
-from tests.servers import DatabaseServer
 
 pytestmark = pytest.mark.postgres
 

@@ -30,6 +30,7 @@ import pytest
 from flask import Flask
 
 from flask_authadapter.providers import OIDC
+from harness.servers import DatabaseServer
 from tests.hardening.apps_under_test import (
     SESSION_COOKIE,
     InProcessBrowser,
@@ -43,7 +44,6 @@ from tests.hardening.served import HttpBrowser, Tally, serve
 from tests.hardening.tables import Rows
 from tests.mail import MailServer, sign_in_code, sign_in_link
 from tests.oidc import MockProvider, callback_target, run_mock_provider
-from tests.servers import DatabaseServer
 
 pytestmark = pytest.mark.postgres
 

@@ -31,6 +31,7 @@ import pytest
 from flask import Flask
 
 from flask_authadapter.core.verification import new_code
+from harness.servers import DatabaseServer
 from tests.hardening.apps_under_test import (
     InProcessBrowser,
     create_app,
@@ -39,7 +40,6 @@ from tests.hardening.apps_under_test import (
     sets_session,
 )
 from tests.mail import MailServer, Received, sign_in_code, sign_in_link
-from tests.servers import DatabaseServer
 
 pytestmark = pytest.mark.postgres
 

@@ -37,7 +37,8 @@ from werkzeug.test import TestResponse
 
 from flask_authadapter.adapters.memory import MemoryAdapter
 from flask_authadapter.providers import OIDC
-from tests import servers
+from harness import servers
+from harness.servers import DatabaseServer
 from tests.apps import make_app
 from tests.hardening.apps_under_test import (
     InProcessBrowser,
@@ -50,7 +51,6 @@ from tests.hardening.apps_under_test import (
 from tests.hardening.tables import Rows
 from tests.mail import MailServer, sign_in_link
 from tests.oidc import MockProvider, callback_target, run_mock_provider
-from tests.servers import DatabaseServer
 
 pytestmark = pytest.mark.postgres
 
