@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -56,6 +57,50 @@ def mariadb_server() -> Iterator[DatabaseServer]:
 
 # =========================================================================== #
 # End of: real database servers
+# =========================================================================== #
+
+
+# =========================================================================== #
+# Markers by what a test needs, so that ``make check`` can leave them out:
+# a server fixture (postgres, mariadb, redis; also through the fixtures that
+# depend on it, or a backend parameter of that name), a browser (tests/e2e),
+# a built wheel, or a long run (slow).
+# =========================================================================== #
+
+#: fixture -> marker of every test that uses it, directly or not.
+_MARK_BY_FIXTURE = {
+    "postgres_server": "postgres",
+    "mariadb_server": "mariadb",
+    "redis_server": "redis",
+}
+#: path (relative to tests/) -> marker of every test under it.
+_MARK_BY_PATH = {
+    "e2e/": "browser",
+    "integration/test_quickstart.py": "wheel",
+    "integration/test_migrations_in_an_app.py": "wheel",
+    "example/test_demo.py": "slow",
+    "docs/test_adapters_doc.py": "slow",
+}
+_TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        callspec = getattr(item, "callspec", None)
+        params = set(map(str, callspec.params.values())) if callspec is not None else set()
+        for fixture, marker in _MARK_BY_FIXTURE.items():
+            # A backend parameter ("postgres") reaches its server through make_database.
+            if fixture in names or marker in params:
+                item.add_marker(marker)
+        where = item.path.resolve().relative_to(_TESTS).as_posix()
+        for prefix, marker in _MARK_BY_PATH.items():
+            if where.startswith(prefix):
+                item.add_marker(marker)
+
+
+# =========================================================================== #
+# End of: markers by what a test needs
 # =========================================================================== #
 
 

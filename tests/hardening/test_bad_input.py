@@ -1092,6 +1092,7 @@ def _examples(target: str) -> Callable[[Any], Any]:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.id)
 def test_hostile_input_never_breaks_a_route(target: Target, route: Route) -> None:
     """Any request to any route: a sane answer, no 5xx, no traceback, no unwanted write."""
