@@ -26,10 +26,8 @@ the SQLAlchemy adapter on SQLite (rate limits on), and the MemoryAdapter without
 (the base URL then comes from the ``Host`` header). The OAuth 2 and OIDC providers point at
 a closed local port: every network call they make fails fast, as an unreachable provider's.
 
-The number of cases run per route is printed at the end ("bad input: cases per route").
-Known defects (each pinned by a strict xfail test at the end of this module) are counted
-there too rather than failing the property tests; the invariants still hold for everything
-else.
+The number of cases run per route is printed at the end ("bad input: cases per route"). The
+inputs the fuzzing once broke are pinned by the tests at the end of this module.
 """
 
 from __future__ import annotations
@@ -72,14 +70,14 @@ class _CaseCounter:
 
     def __init__(self) -> None:
         self.cases: Counter[tuple[str, str]] = Counter()
-        self.known: dict[str, Counter[str]] = {}
+        self.allowed: dict[str, Counter[str]] = {}
         self.outcomes: dict[str, Counter[str]] = {}  # route -> status or effect -> cases
 
     def outcome(self, route: str, what: str) -> None:
         self.outcomes.setdefault(route, Counter())[what] += 1
 
-    def hit(self, bug: str, target: str, route: str) -> None:
-        self.known.setdefault(bug, Counter())[f"{target}: {route}"] += 1
+    def allowed_500(self, why: str, target: str, route: str) -> None:
+        self.allowed.setdefault(why, Counter())[f"{target}: {route}"] += 1
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if not self.cases:
@@ -103,10 +101,10 @@ class _CaseCounter:
         for route in routes:
             seen = self.outcomes.get(route, Counter())
             write(f"  {route:<{width}}  " + ", ".join(f"{k}: {n}" for k, n in sorted(seen.items())))
-        for bug, where in sorted(self.known.items()):
+        for why, where in sorted(self.allowed.items()):
             write(
                 f"500 counted, not failed, in {sum(where.values())} case(s) on "
-                f"{len(where)} app route(s): {bug}"
+                f"{len(where)} app route(s): {why}"
             )
 
 
@@ -926,19 +924,9 @@ def _same_origin(target: Target, environ: dict[str, str]) -> bool:
     return not target.has_auth_url and "HTTP_HOST" in environ
 
 
-# Known defects, each pinned by a strict xfail test at the end of this module: a 500 that
-# one of these recognises is counted (and shown in the summary), not failed.
-KNOWN_BUGS: dict[str, Callable[[Route, BaseException, Sent], bool]] = {}
-
 SANE_STATUSES = {200, 206, 301, 302, 303, 304, 308, 400, 401, 403, 404, 405, 409, 412, 413}
 SANE_STATUSES |= {415, 416, 429}
 TRACEBACK = re.compile(rb'Traceback \(most recent call last\)|File "[^"]*", line \d+')
-
-
-def _known_bug(route: Route, errors: list[BaseException], sent: Sent) -> str | None:
-    if len(errors) != 1:
-        return None
-    return next((name for name, test in KNOWN_BUGS.items() if test(route, errors[0], sent)), None)
 
 
 #: A hostile path segment may name a real provider: then it may do what that route does.
@@ -988,17 +976,15 @@ def check(
     status = response.status_code
     body = response.get_data()
     where = f"{target.name} {route.id}: {case!r}"[:3000]
-    known = _known_bug(route, target.errors, sent) if status == 500 else None
-    if known is not None:
-        COUNTER.hit(known, target.name, route.id)
-    elif status == 500 and _deliberate_500(route, target, sent):
-        COUNTER.hit(DELIBERATE_500, target.name, route.id)
+    deliberate = status == 500 and _deliberate_500(route, target, sent)
+    if deliberate:
+        COUNTER.allowed_500(DELIBERATE_500, target.name, route.id)
     else:
         assert status < 500, f"{status} {target.errors!r}\n{where}"
         assert not target.errors, f"exception raised: {target.errors!r}\n{where}"
         assert status in SANE_STATUSES, f"status {status}\n{where}"
     assert not TRACEBACK.search(body), f"a traceback in the body\n{where}"
-    if known is None and 300 <= status < 400:
+    if not deliberate and 300 <= status < 400:
         location = response.headers.get("Location", "")
         assert location, where
         assert not re.search(r"[\x00-\x20\x7f]", location), f"Location {location!r}\n{where}"
@@ -1015,7 +1001,7 @@ def check(
             assert location.startswith("/") and location[1:2] not in ("/", "\\"), (
                 f"Location {location!r}\n{where}"
             )
-    elif known is None and status not in (204, 304):
+    elif not deliberate and status not in (204, 304):
         types = {"text/html", "application/json"}
         if route.path.startswith("/auth/static/"):
             types |= {"text/css", "text/javascript", "application/javascript"}
@@ -1046,7 +1032,7 @@ def check(
     if "sign-in" in may and cookies.get(SESSION_COOKIE):
         # A legit sign-in (the test provider's): a real session, behind a redirect.
         token = cookies[SESSION_COOKIE]
-        assert status == 302 or known, where
+        assert status == 302, where
         assert target.raw.session(hash_session_token(token)) is not None, where
         assert after["users"] - before["users"] <= 1, where
         assert after["accounts"] - before["accounts"] <= 1, where
@@ -1170,8 +1156,7 @@ def test_a_wrong_method_is_405_on_every_route(target: Target, method: str, path:
 
 
 # =========================================================================== #
-# Defects found, pinned: each test fails today (xfail, strict: once the defect is fixed it
-# passes, strict turns that into a failure, and its xfail mark and KNOWN_BUGS entry go).
+# Inputs the fuzzing once broke (each a 500 then): each is now refused, or handled, as below.
 # =========================================================================== #
 
 
@@ -1194,15 +1179,12 @@ def no_url_target() -> Target:
 
 
 @pytest.mark.parametrize("handle", ["\u00e9", "h\u00e9ndle", "\u4e2d" * 24, "\u2603"])
-def test_bug_ending_a_session_with_a_non_ascii_handle_is_a_500(
+def test_ending_a_session_with_a_non_ascii_handle_ends_nothing_and_is_no_error(
     memory_target: Target, handle: str
 ) -> None:
     """``POST /auth/account/sessions/end`` (signed in, valid CSRF token) with a ``session``
-    field that is not ASCII. ``hmac.compare_digest`` refuses str arguments with non-ASCII
-    characters (TypeError), and views.py compares the form's text with it as it is.
-    Fix: compare bytes (``handle.encode("utf-8", "replace")`` against ``current.handle
-    .encode()``), or refuse a handle that is not ``handle.isascii()`` first, as
-    core/tokens.verify_signature does."""
+    field that is not ASCII: no session has that handle (``hmac.compare_digest`` would
+    refuse non-ASCII text, so such a handle is refused before the comparison)."""
     target = memory_target
     client = target.app.test_client()
     client.set_cookie(SESSION_COOKIE, target.new_session(), domain=SITE_HOST)
@@ -1214,10 +1196,9 @@ def test_bug_ending_a_session_with_a_non_ascii_handle_is_a_500(
     assert response.location.endswith("/auth/account?done=session-ended")
 
 
-def test_bug_accounts_end_session_with_a_non_ascii_handle_raises(memory_target: Target) -> None:
-    """``accounts.end_session(user, handle)`` compares each session's handle with
-    ``hmac.compare_digest(_handle(...), handle)``: the same TypeError, reached once the view
-    is fixed (and by an app calling it). Fix as in the view."""
+def test_end_session_with_a_non_ascii_handle_is_false(memory_target: Target) -> None:
+    """``accounts.end_session(user, handle)`` with a non-ASCII handle, as an app may call
+    it: no session ends, and nothing raises."""
     from flask_authadapter.accounts import end_session
 
     memory_target.new_session()  # one session to compare the handle with
@@ -1235,21 +1216,12 @@ def test_bug_accounts_end_session_with_a_non_ascii_handle_raises(memory_target: 
         ("a b", "POST", "/auth/signin/dummy", None),
     ],
 )
-def test_bug_a_malformed_host_header_without_auth_url_is_a_500(
+def test_a_malformed_host_header_without_auth_url_is_a_4xx(
     no_url_target: Target, host: str, method: str, path: str, origin: str | None
 ) -> None:
-    """Without AUTH_URL, ``actions.base_url()`` is ``request.url_root``. For a Host header
-    Werkzeug finds invalid, ``request.host`` is "" and the root ``"http:///"`` (and for
-    ``Host: xn--N``, invalid punycode, ``request.url_root`` itself raises UnicodeError in
-    Werkzeug's ``uri_to_iri``), so:
-    ``safe_redirect(..., base_url="http:")`` raises ValueError (signin and signout pages
-    with a callback_url, and every ``redirect_target``: POST signout, the end of every
-    sign-in, where the user is then already signed in on a 500 page, since the session
-    cookie is written by an after_request hook); and ``check_csrf`` calls
-    ``origin_of(request.host_url)``, which raises ValueError for any POST with an Origin
-    header. Fix: ``base_url()`` answers 400 (``abort(400)``) when ``request.host`` is empty
-    or ``origin_of(request.host_url)`` fails, before any work is done; ``check_csrf`` treats
-    an unusable host as an origin mismatch (MissingCSRF). AUTH_URL set avoids it all."""
+    """Without AUTH_URL the base URL comes from the Host header: a Host that cannot make a
+    URL is a 400 before any work is done (``MissingCSRF`` for a POST with an Origin), and
+    nothing is written."""
     target = no_url_target
     client = target.app.test_client()
     client.set_cookie(CSRF_COOKIE, target.csrf_cookie, domain=SITE_HOST)
@@ -1273,19 +1245,11 @@ def test_bug_a_malformed_host_header_without_auth_url_is_a_500(
         "/auth/accounts",
     ],
 )
-def test_bug_raw_non_utf8_bytes_in_the_query_string_are_a_500(
-    memory_target: Target, path: str
-) -> None:
-    """Werkzeug decodes the raw query string as strict UTF-8 in ``request.args`` and
-    ``request.full_path`` (werkzeug/sansio/request.py); a client that does not
-    percent-encode (``GET /auth/signin?\xff``: Werkzeug's server and gunicorn pass the bytes
-    on) gets UnicodeDecodeError, a 500, on each view that reads ``request.args`` (signin,
-    signout, error, account, callback/<oauth>, callback/email) and in ``login_required``
-    (extension.py, ``request.full_path``, for the anonymous visitor of /auth/account(s)).
-    Werkzeug's maintainers count it the client's error (pallets/werkzeug#1349, #3022).
-    Fix: a ``blueprint.before_request`` that tries ``request.query_string.decode()`` and
-    answers 400 on UnicodeDecodeError; in ``login_required``, build the way back from
-    ``request.query_string.decode("utf-8", "replace")`` (or percent-encode it)."""
+def test_raw_non_utf8_bytes_in_the_query_string_are_a_400(memory_target: Target, path: str) -> None:
+    """A client that does not percent-encode (``GET /auth/signin?\xff``: Werkzeug's server
+    and gunicorn pass the bytes on) gets a 400 before any view reads ``request.args``
+    (which Werkzeug decodes as strict UTF-8), the anonymous visitor of a protected page
+    included."""
     target = memory_target
     response = target.app.test_client().get(
         path, environ_overrides={"QUERY_STRING": _latin1(b"callback_url=/\xff\xfe&error=\xc0")}
@@ -1329,18 +1293,15 @@ def sqlite_adapter(tmp_path: Any) -> Iterator[SQLAlchemyAdapter]:
     ],
     ids=["nul-sub", "sqlite-sub-256", "nul-name", "sqlite-name-256", "nul-picture"],
 )
-def test_bug_a_provider_profile_with_a_nul_is_a_500(
+def test_a_provider_profile_with_a_nul_or_an_oversized_value_is_cleaned_or_refused(
     request: pytest.FixtureRequest, store: str, userinfo: dict[str, Any], signs_in: bool
 ) -> None:
-    """Fixed (commit 69bf154), kept as a regression test under the name SECURITY.md cites.
-
-    A provider's user document with a value no store keeps: a NUL character (a display
+    """A provider's user document with a value no store keeps: a NUL character (a display
     name a person typed at their identity provider; a misbehaving provider), or longer than
     the SQL column (``users.name`` and ``accounts.provider_account_id`` are 255
-    characters). It used to reach the adapter, which refused it with InvalidValue, which
-    nothing handled: a 500. Now ``core.signin.clean_profile`` cleans the display fields
-    (the person signs in, the name cleaned, the image dropped) and an account id the store
-    refuses is the generic error page (400), with nothing written."""
+    characters). The display fields are cleaned (the person signs in, the name cleaned, the
+    image dropped); an account id the store refuses is the generic error page (400), with
+    nothing written."""
     provider = _StubbedOAuth2(
         "stub",
         authorize_url=f"http://{PROVIDER_HOST}/authorize",

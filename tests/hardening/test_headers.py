@@ -633,7 +633,7 @@ def test_the_cases_cover_every_route_of_the_blueprint(site: Site) -> None:
 
 
 # =========================================================================== #
-# Defects found
+# A response the blueprint's own hook never sees
 # =========================================================================== #
 
 
@@ -647,17 +647,12 @@ def test_the_cases_cover_every_route_of_the_blueprint(site: Site) -> None:
         ("PATCH", "/auth/callback/email"),
     ],
 )
-def test_bug_a_405_from_a_blueprint_url_lacks_the_security_headers(
+def test_a_405_from_a_blueprint_url_has_the_security_headers(
     site: Site, method: str, path: str
 ) -> None:
-    """``views._headers`` is ``blueprint.after_request``: Flask runs it only for requests
-    routed to the blueprint (``request.blueprint``), and a method-not-allowed request is
-    never routed (``request.url_rule`` is None). Its 405 page is a Werkzeug HTML page with
-    no ``Cache-Control``, ``X-Frame-Options``, ``nosniff`` or CSP. Nothing personal is on
-    it, but "every response of the blueprint" does not hold, and it can be framed. Fix:
-    register the header hook on the app in ``init_app`` (``app.after_request``), applying
-    it when ``request.blueprint == "auth"`` or ``request.path`` is under
-    ``AUTH_URL_PREFIX``."""
+    """A method-not-allowed request is never routed to the blueprint (``request.url_rule``
+    is None), so its after-request hook does not run: the app-level hook gives the 405 of
+    a blueprint URL the same headers."""
     response = site.client().open(path, method=method)
     assert response.status_code == 405
     assert_security_headers(response)
