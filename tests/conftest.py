@@ -70,6 +70,7 @@ def mariadb_server() -> Iterator[DatabaseServer]:
 #: fixture -> marker of every test that uses it, directly or not.
 _MARK_BY_FIXTURE = {
     "postgres_server": "postgres",
+    "own_postgres_server": "postgres",  # tests/hardening/test_faults.py: one it stops
     "mariadb_server": "mariadb",
     "redis_server": "redis",
 }

@@ -30,12 +30,10 @@ import pytest
 from flask import Flask
 
 from flask_authadapter.providers import OIDC
-from harness.servers import DatabaseServer
 from tests.hardening.apps_under_test import (
     SESSION_COOKIE,
     InProcessBrowser,
     create_app,
-    create_tables,
     dispose,
     message_to,
     sets_session,
@@ -63,13 +61,6 @@ RACERS = 3
 # =========================================================================== #
 # The database and the in-process app
 # =========================================================================== #
-
-
-@pytest.fixture(scope="module")
-def database_url(postgres_server: DatabaseServer) -> str:
-    url = postgres_server.create_database("t_hardening_concurrency")
-    create_tables(url)
-    return url
 
 
 @pytest.fixture

@@ -31,11 +31,9 @@ import pytest
 from flask import Flask
 
 from flask_authadapter.core.verification import new_code
-from harness.servers import DatabaseServer
 from tests.hardening.apps_under_test import (
     InProcessBrowser,
     create_app,
-    create_tables,
     dispose,
     sets_session,
 )
@@ -72,13 +70,6 @@ class ComparisonCounter:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._adapter, name)
-
-
-@pytest.fixture(scope="module")
-def database_url(postgres_server: DatabaseServer) -> str:
-    url = postgres_server.create_database("t_hardening_lockout")
-    create_tables(url)
-    return url
 
 
 @pytest.fixture

@@ -44,8 +44,8 @@ from tests.hardening.apps_under_test import (
     InProcessBrowser,
     clears_session,
     create_app,
-    create_tables,
     dispose,
+    module_database,
     sets_session,
 )
 from tests.hardening.tables import Rows
@@ -65,7 +65,7 @@ LIBRARY_LOGGER = "flask_authadapter"
 
 
 @pytest.fixture(scope="module")
-def pg() -> Iterator[DatabaseServer]:
+def own_postgres_server() -> Iterator[DatabaseServer]:
     """A throwaway PostgreSQL for this module only: the tests stop and start it."""
     reason = servers.server_binaries_missing("postgres")
     if reason:
@@ -98,8 +98,8 @@ class Outage:
 
 
 @pytest.fixture
-def outage(pg: DatabaseServer) -> Iterator[Outage]:
-    down = Outage(pg)
+def outage(own_postgres_server: DatabaseServer) -> Iterator[Outage]:
+    down = Outage(own_postgres_server)
     try:
         yield down
     finally:
@@ -142,10 +142,9 @@ class DatabaseCut:
 
 
 @pytest.fixture(scope="module")
-def database_url(pg: DatabaseServer) -> str:
-    url = pg.create_database("t_faults")
-    create_tables(url)
-    return url
+def database_url(own_postgres_server: DatabaseServer, request: pytest.FixtureRequest) -> str:
+    """The module's database on its own server, which the tests stop and start."""
+    return module_database(own_postgres_server, request)
 
 
 @pytest.fixture
@@ -233,15 +232,17 @@ def assert_handled(caplog: pytest.LogCaptureFixture, failures: int = 1) -> None:
 # =========================================================================== #
 
 
-def test_pause_and_resume_keep_the_data_and_the_port(pg: DatabaseServer, rows: Rows) -> None:
+def test_pause_and_resume_keep_the_data_and_the_port(
+    own_postgres_server: DatabaseServer, rows: Rows
+) -> None:
     with rows.engine.begin() as conn:
         conn.execute(sa.insert(rows.table("users")).values(id="u-1", email="kept@example.com"))
-    pg.pause()
+    own_postgres_server.pause()
     try:
         with pytest.raises(sa.exc.OperationalError), rows.engine.connect():
             pass
     finally:
-        pg.resume()
+        own_postgres_server.resume()
     assert [u["email"] for u in rows.all("users")] == ["kept@example.com"]
 
 
@@ -498,6 +499,7 @@ def test_the_first_request_after_the_database_restarts_is_served(
     assert browser.sign_out().status_code == 302
 
 
+@pytest.mark.redis
 def test_the_rate_limit_storage_going_away_is_a_503_and_sessions_still_work(
     build: Build, rows: Rows, smtp_server: MailServer, caplog: pytest.LogCaptureFixture
 ) -> None:
