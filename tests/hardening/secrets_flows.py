@@ -16,7 +16,6 @@ from werkzeug.test import TestResponse
 
 from flask_authadapter.core.verification import CODE_ALPHABET
 from tests.hardening.secrets_harness import (
-    _HIDDEN,
     ACCESS,
     AUTH_CODE,
     AUTH_SECRET,
@@ -25,6 +24,7 @@ from tests.hardening.secrets_harness import (
     CSRF,
     DB_PASSWORD,
     FLOW_COOKIE,
+    HIDDEN_FIELD,
     HOST,
     ID_TOKEN,
     LINK,
@@ -198,7 +198,7 @@ def _account(h: Harness) -> None:
     assert ended.status_code == 302
     assert h.who(phone) is None
     page = laptop.get("/auth/account").get_data(as_text=True)
-    handle = dict(_HIDDEN.findall(page))["session"]
+    handle = dict(HIDDEN_FIELD.findall(page))["session"]
     token = h.csrf(laptop, "/auth/account")
     ended = laptop.post("/auth/account/sessions/end", data={"csrf_token": token, "session": handle})
     assert ended.status_code == 302

@@ -88,7 +88,7 @@ SERVER_SIDE_LOGGERS = ("oidc_provider_mock", "authlib.oauth2.rfc6749", "werkzeug
 HARNESS_HTTP_LOGGERS = ("urllib3", "requests")
 
 _CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]*)"')
-_HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+HIDDEN_FIELD = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 _STANDARD_RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({})))
 
 
@@ -393,7 +393,7 @@ class Harness:
         """Open the link (GET): the confirm page's form."""
         page = client.get(link)
         assert page.status_code == 200, page.get_data(as_text=True)
-        return {k: html.unescape(v) for k, v in _HIDDEN.findall(page.get_data(as_text=True))}
+        return {k: html.unescape(v) for k, v in HIDDEN_FIELD.findall(page.get_data(as_text=True))}
 
     def redeem(self, client: FlaskClient, link: str) -> TestResponse:
         return client.post("/auth/callback/email", data=self.confirm_fields(client, link))
