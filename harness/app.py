@@ -63,9 +63,11 @@ def make_app(
     *,
     providers: list[Provider] | None = None,
     clock: Clock | None = None,
+    pages: bool = True,
     **config: Any,
 ) -> tuple[Flask, Auth]:
-    """A real app with the extension, a protected ``/private`` page and a public ``/``."""
+    """A real app with the extension (``config`` on top of its settings) and, unless
+    ``pages`` is false, a public ``/``, ``/whoami`` and a protected ``/private``."""
     app = Flask(__name__)
     app.config.update(SECRET_KEY=SECRET, TESTING=True, **config)
     auth = Auth()
@@ -75,7 +77,12 @@ def make_app(
         providers=providers if providers is not None else [DummyProvider("dummy")],
         clock=clock,
     )
+    if pages:
+        _add_pages(app)
+    return app, auth
 
+
+def _add_pages(app: Flask) -> None:
     @app.get("/")
     def home() -> str:
         return "home"
@@ -88,5 +95,3 @@ def make_app(
     @login_required
     def private() -> str:
         return f"private page of {current_user.email}"
-
-    return app, auth
