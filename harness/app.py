@@ -23,7 +23,7 @@ from flask_authadapter.core.errors import OAuthCallbackError
 from flask_authadapter.models import Account, User
 from flask_authadapter.providers.base import Provider, ProviderResult, SignInFlow
 
-__all__ = ["SECRET", "DummyProvider", "make_app"]
+__all__ = ["SECRET", "DummyProvider", "add_pages", "make_app"]
 
 SECRET = "test-secret-" + "x" * 40
 
@@ -78,11 +78,13 @@ def make_app(
         clock=clock,
     )
     if pages:
-        _add_pages(app)
+        add_pages(app)
     return app, auth
 
 
-def _add_pages(app: Flask) -> None:
+def add_pages(app: Flask) -> None:
+    """Add the pages of the reference app: ``/``, ``/whoami`` and a protected ``/private``."""
+
     @app.get("/")
     def home() -> str:
         return "home"

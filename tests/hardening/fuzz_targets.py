@@ -3,7 +3,6 @@ routes of the ``auth`` blueprint with what each may legitimately do."""
 
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -15,20 +14,14 @@ from flask_authadapter.extension import AuthState
 from flask_authadapter.providers import OIDC, Email, OAuth2
 from flask_authadapter.providers.email import SignInEmail
 from tests.apps import DummyProvider, make_app
+from tests.mail import free_port
 
 # =========================================================================== #
 # The apps under test
 # =========================================================================== #
 
 
-def _closed_port() -> int:
-    """A local port nothing listens on (connections to it are refused at once)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-PROVIDER_HOST = f"127.0.0.1:{_closed_port()}"
+PROVIDER_HOST = f"127.0.0.1:{free_port()}"
 SITE_HOST = "localhost"
 
 SESSION_COOKIE = "authadapter.session"

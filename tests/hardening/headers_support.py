@@ -4,7 +4,6 @@ and the checks of the security headers and of a Content-Security-Policy."""
 from __future__ import annotations
 
 import re
-import socket
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,15 +16,9 @@ from flask_authadapter.core.errors import StorageError
 from flask_authadapter.providers import OIDC, Email, OAuth2
 from flask_authadapter.providers.email import SignInEmail
 from tests.apps import DummyProvider, csrf_from, dummy_sign_in, make_app
+from tests.mail import free_port
 
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-PROVIDER = f"http://127.0.0.1:{_closed_port()}"
+PROVIDER = f"http://127.0.0.1:{free_port()}"
 SITE = "http://localhost"
 
 
