@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,13 +17,13 @@ from harness.servers.process import (
     bind_failed,
     cleanup_on_error,
     default_search_path,
-    die_with_parent,
     free_port,
     is_root,
     log_size,
     new_server_dir,
     reap_if_ours,
     run,
+    spawn,
     start_error,
     stop_process,
 )
@@ -110,16 +109,7 @@ def start_mariadb(workdir: Path | None = None) -> DatabaseServer:
 
         for attempt in range(BIND_ATTEMPTS):
             port, log_start = free_port(), log_size(log)
-            with log.open("ab") as log_file:  # early errors go to stderr, not --log-error
-                proc = subprocess.Popen(
-                    _command(mariadbd, tmp, port, user_opt),
-                    cwd=tmp,
-                    stdin=subprocess.DEVNULL,
-                    stdout=log_file,
-                    stderr=log_file,
-                    start_new_session=True,  # Ctrl-C goes to pytest, which stops us cleanly
-                    preexec_fn=die_with_parent if sys.platform.startswith("linux") else None,
-                )
+            proc = spawn(_command(mariadbd, tmp, port, user_opt), tmp, log)
             if not _wait_for_mariadb(proc, sock, port, log):
                 break
             if attempt + 1 < BIND_ATTEMPTS and bind_failed(log, log_start):

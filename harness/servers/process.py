@@ -10,6 +10,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -31,6 +32,7 @@ __all__ = [
     "new_server_dir",
     "reap_if_ours",
     "run",
+    "spawn",
     "start_error",
     "stop_process",
 ]
@@ -128,6 +130,22 @@ def die_with_parent() -> None:  # pragma: no cover - runs in the child process
     """preexec_fn: have Linux send SIGTERM to the server if the test process dies."""
     with contextlib.suppress(Exception):
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def spawn(cmd: list[str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
+    """Start a server process in ``cwd``, its output appended to ``log`` (where a server writes
+    its earliest errors, before its own log file is open), in a session of its own (Ctrl-C
+    goes to pytest, which stops it cleanly), dying with the test process on Linux."""
+    with log.open("ab") as log_file:
+        return subprocess.Popen(
+            cmd,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=log_file,
+            start_new_session=True,
+            preexec_fn=die_with_parent if sys.platform.startswith("linux") else None,
+        )
 
 
 def stop_process(proc: subprocess.Popen[bytes] | None) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,11 +17,11 @@ from harness.servers.process import (
     bind_failed,
     cleanup_on_error,
     default_search_path,
-    die_with_parent,
     free_port,
     log_size,
     new_server_dir,
     reap_if_ours,
+    spawn,
     start_error,
     stop_process,
 )
@@ -85,16 +84,7 @@ def start_redis(workdir: Path | None = None) -> RedisServer:
     with cleanup_on_error(shutdown):
         for attempt in range(BIND_ATTEMPTS):
             port, log_start = free_port(), log_size(log)
-            with log.open("ab") as log_file:  # early errors go to stdout, not --logfile
-                proc = subprocess.Popen(
-                    _command(redis_server, tmp, port),
-                    cwd=tmp,
-                    stdin=subprocess.DEVNULL,
-                    stdout=log_file,
-                    stderr=log_file,
-                    start_new_session=True,  # Ctrl-C goes to pytest, which stops us cleanly
-                    preexec_fn=die_with_parent if sys.platform.startswith("linux") else None,
-                )
+            proc = spawn(_command(redis_server, tmp, port), tmp, log)
             url = f"redis://127.0.0.1:{port}/0"
             if not _wait_for_redis(proc, url, log):
                 break
