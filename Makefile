@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-min lint typecheck pytest bench system-deps clean
+.PHONY: demo test check test-min lint typecheck pytest bench system-deps clean
 BENCH_STAMP := $(VENV)/.installed-bench
 DEMO_STAMP  := $(VENV)/.installed-demo
 
@@ -32,6 +32,15 @@ demo: $(DEMO_STAMP)
 
 ## test: lint, format check, type check (mypy strict) and the whole pytest suite
 test: lint typecheck pytest
+
+# What `make check` leaves out: the tests that need a server, a browser or a wheel build, and
+# the slow ones (pyproject.toml's markers; tests/conftest.py applies them).
+QUICK_TESTS := -m "not postgres and not mariadb and not redis and not browser and not wheel and not slow"
+
+## check: the quick loop (under a minute): lint, format check, type check and the tests
+##        that need no server, browser or wheel build, on two processes
+check: lint typecheck
+	$(BIN)/pytest -q -n 2 $(QUICK_TESTS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -19,7 +19,8 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
-from .counting import FLOWS, count_flows
+from harness.flows import FLOWS, count_flows
+
 from .databases import Databases
 from .growth import run_cleanup, run_lookup_growth
 from .http import load_generator, run_http

@@ -1,5 +1,5 @@
 """The databases of one benchmark run: SQLite files in a temporary directory and a
-throwaway PostgreSQL server started as the tests start theirs (``tests/servers.py``), or
+throwaway PostgreSQL server started as the tests start theirs (``harness/servers/``), or
 the existing server of ``AUTHADAPTER_TEST_POSTGRES_URL``."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from tests import servers
+from harness import servers
 
 __all__ = ["Databases"]
 

@@ -141,7 +141,7 @@ def render(results: dict[str, Any]) -> str:
                 )
     counts = results.get("counts")
     if counts:
-        from .counting import FLOWS
+        from harness.flows import FLOWS
 
         backends = list(counts)
         lines += [

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
 
 import pytest
 
 from flask_authadapter.testing import AdapterSuite
-from tests import servers
+from harness import servers
+from harness.servers import DatabaseServer
 from tests.databases import BACKENDS
-from tests.servers import DatabaseServer
 
 # =========================================================================== #
-# Real database servers (see tests/servers.py)
+# Real database servers (see harness/servers/)
 #
 # ``postgres_server`` / ``mariadb_server`` are started once per test session,
 # on first use, and stopped at its end.  Each test calls
@@ -56,6 +57,51 @@ def mariadb_server() -> Iterator[DatabaseServer]:
 
 # =========================================================================== #
 # End of: real database servers
+# =========================================================================== #
+
+
+# =========================================================================== #
+# Markers by what a test needs, so that ``make check`` can leave them out:
+# a server fixture (postgres, mariadb, redis; also through the fixtures that
+# depend on it, or a backend parameter of that name), a browser (tests/e2e),
+# a built wheel, or a long run (slow).
+# =========================================================================== #
+
+#: fixture -> marker of every test that uses it, directly or not.
+_MARK_BY_FIXTURE = {
+    "postgres_server": "postgres",
+    "own_postgres_server": "postgres",  # tests/hardening/test_faults.py: one it stops
+    "mariadb_server": "mariadb",
+    "redis_server": "redis",
+}
+#: path (relative to tests/) -> marker of every test under it.
+_MARK_BY_PATH = {
+    "e2e/": "browser",
+    "integration/test_quickstart.py": "wheel",
+    "integration/test_migrations_in_an_app.py": "wheel",
+    "example/test_demo.py": "slow",
+    "docs/test_adapters_doc.py": "slow",
+}
+_TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        callspec = getattr(item, "callspec", None)
+        params = set(map(str, callspec.params.values())) if callspec is not None else set()
+        for fixture, marker in _MARK_BY_FIXTURE.items():
+            # A backend parameter ("postgres") reaches its server through make_database.
+            if fixture in names or marker in params:
+                item.add_marker(marker)
+        where = item.path.resolve().relative_to(_TESTS).as_posix()
+        for prefix, marker in _MARK_BY_PATH.items():
+            if where.startswith(prefix):
+                item.add_marker(marker)
+
+
+# =========================================================================== #
+# End of: markers by what a test needs
 # =========================================================================== #
 
 
@@ -166,7 +212,7 @@ def smtp_server() -> Iterator[MailServer]:
 
 
 # =========================================================================== #
-# A real Redis server (see tests/servers.py), for the rate limits' shared
+# A real Redis server (see harness/servers/), for the rate limits' shared
 # storage (AUTH_RATELIMIT_STORAGE_URI=redis://...).
 #
 # ``redis_server`` is started once per test session, on first use, and

@@ -30,7 +30,6 @@ from sqlalchemy.pool import NullPool
 from werkzeug.http import http_date
 from werkzeug.wrappers import Response
 
-from benchmarks import counting
 from flask_authadapter import (
     Auth,
     ConfigurationError,
@@ -46,6 +45,7 @@ from flask_authadapter.adapters.sqlalchemy import SQLAlchemyAdapter
 from flask_authadapter.core.clock import FrozenClock
 from flask_authadapter.models import User
 from flask_authadapter.providers.email import Email
+from harness import counting
 from tests.apps import SECRET, DummyProvider, csrf_from, dummy_sign_in, make_app
 from tests.databases import adapter_on, create_engine_for, empty_tables
 
@@ -69,7 +69,7 @@ MakeDatabase = Callable[[str, str], str]
 
 
 class Statements(counting.Statements):
-    """The benchmarks' statement counter (benchmarks/counting.py), with the UPDATEs apart."""
+    """The shared statement counter (harness/counting.py), with the UPDATEs apart."""
 
     @property
     def updates(self) -> list[str]:

@@ -1,6 +1,6 @@
 """The SQL each request costs, as exact numbers, on SQLite and PostgreSQL.
 
-The flows and the counting live in ``benchmarks/counting.py`` (``make bench`` prints the
+The flows and the counting live in ``harness/flows.py`` (``make bench`` prints the
 same table). Each flow is counted twice:
 
 - through SQLAlchemy (``before_cursor_execute``): the statements and the writes among them;
@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from benchmarks.counting import FLOWS, Count, count_flows
+from harness.flows import FLOWS, Count, count_flows
 from tests.databases import create_engine_for
 
 MakeDatabase = Callable[[str, str], str]

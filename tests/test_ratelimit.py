@@ -22,8 +22,8 @@ from flask_authadapter.core.errors import ConfigurationError, RateLimited
 from flask_authadapter.extension import auth_state
 from flask_authadapter.providers.email import Email, SignInEmail
 from flask_authadapter.ratelimit import RateLimits, client_network
+from harness.servers import RedisServer
 from tests.apps import csrf_from, make_app
-from tests.servers import RedisServer
 
 ADA = "ada@example.com"
 BOB = "bob@example.com"

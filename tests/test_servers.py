@@ -1,4 +1,4 @@
-"""Smoke tests for the throwaway database servers of tests/servers.py."""
+"""Smoke tests for the throwaway database servers of harness/servers/."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 
-from tests import servers
-from tests.servers import DatabaseServer
+from harness import servers
+from harness.servers import DatabaseServer
 
 # Microseconds matter: session and token expiry times are compared to "now".
 STAMP = dt.datetime(2024, 2, 29, 23, 59, 58, 123456, tzinfo=dt.timezone.utc)

@@ -3,7 +3,7 @@
 Debian's ``chromium`` package is used (Playwright's own browser download does not work
 everywhere): :data:`CHROMIUM`, launched headless with :data:`LAUNCH_ARGS`. Without it the
 tests skip, saying why, except with ``CI=true``, where they fail (as they do for a missing
-database server, see ``tests/servers.py``). Without Playwright for Python, the same.
+database server, see ``harness/servers/``). Without Playwright for Python, the same.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import running_in_ci
+from harness.servers import running_in_ci
 
 __all__ = ["CHROMIUM", "LAUNCH_ARGS", "chromium_path", "missing_browser_reason", "skip_or_fail"]
 

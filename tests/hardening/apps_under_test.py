@@ -25,10 +25,12 @@ from flask.testing import FlaskClient
 from flask_sqlalchemy import SQLAlchemy
 from werkzeug.test import TestResponse
 
-from flask_authadapter import Auth, current_user, login_required
+from flask_authadapter import Auth
 from flask_authadapter.adapters.sqlalchemy import SQLAlchemyAdapter
 from flask_authadapter.providers import Email
 from flask_authadapter.providers.base import Provider
+from harness.app import add_pages
+from harness.servers import DatabaseServer
 from tests.apps import SECRET, DummyProvider
 from tests.mail import MailServer, Received, sign_in_link
 
@@ -44,6 +46,7 @@ __all__ = [
     "dispose",
     "hidden_fields",
     "message_to",
+    "module_database",
     "sets_session",
 ]
 
@@ -85,19 +88,7 @@ def create_app(
         adapter = wrap_adapter(adapter)
     Auth(app, adapter=adapter, providers=[Email(), DummyProvider("dummy"), *extra_providers])
 
-    @app.get("/")
-    def home() -> str:
-        return "home"
-
-    @app.get("/whoami")
-    def whoami() -> str:
-        return current_user.email or "anonymous"
-
-    @app.get("/private")
-    @login_required
-    def private() -> str:
-        return f"private page of {current_user.email}"
-
+    add_pages(app)
     return app
 
 
@@ -107,6 +98,15 @@ def create_tables(database_url: str) -> None:
     with app.app_context():
         db.create_all()
     dispose(app)
+
+
+def module_database(server: DatabaseServer, request: Any) -> str:
+    """A fresh database on ``server`` named after the requesting module (``request`` is
+    its fixture request), with the app's tables; its URL."""
+    module = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    url = server.create_database(f"t_hardening_{module}")
+    create_tables(url)
+    return url
 
 
 def dispose(app: Flask) -> None:

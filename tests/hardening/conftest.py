@@ -1,4 +1,5 @@
-"""Fixtures of the hardening tests that run the app of ``apps_under_test.py`` in-process."""
+"""Fixtures of the hardening tests: the app of ``apps_under_test.py`` in-process, and the
+module's PostgreSQL database with its tables."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.hardening.apps_under_test import create_app, create_tables, dispose
+from harness.servers import DatabaseServer
+from tests.hardening.apps_under_test import create_app, create_tables, dispose, module_database
 from tests.hardening.tables import Rows
 from tests.mail import MailServer
 
@@ -35,6 +37,12 @@ def sqlite_app(tmp_path: Path, smtp_server: MailServer) -> Iterator[Callable[...
     yield build
     for app in apps:
         dispose(app)
+
+
+@pytest.fixture(scope="module")
+def database_url(postgres_server: DatabaseServer, request: pytest.FixtureRequest) -> str:
+    """The module's database on the session's PostgreSQL, with the app's tables."""
+    return module_database(postgres_server, request)
 
 
 @pytest.fixture

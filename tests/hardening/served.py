@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from tests import servers
+from harness import servers
 from tests.hardening.apps_under_test import ENV_PREFIX, hidden_fields
 from tests.mail import free_port
 
@@ -114,7 +114,7 @@ def serve(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # Ctrl-C goes to pytest, which stops it cleanly
-        preexec_fn=servers._die_with_parent if sys.platform.startswith("linux") else None,
+        preexec_fn=servers.die_with_parent if sys.platform.startswith("linux") else None,
     )
     served = Served(url=url, process=process, log_path=log_path)
     try:

@@ -27,7 +27,6 @@ from tests.hardening.apps_under_test import (
     SESSION_COOKIE,
     InProcessBrowser,
     create_app,
-    create_tables,
     db,
     dispose,
 )
@@ -35,7 +34,6 @@ from tests.hardening.tables import Rows
 from tests.mail import MailServer
 from tests.oidc import MockProvider, callback_target
 from tests.providers.misbehaving import CLIENT_ID, CLIENT_SECRET, MisbehavingProvider
-from tests.servers import DatabaseServer
 
 pytestmark = pytest.mark.postgres
 
@@ -51,13 +49,6 @@ VICTIM = "victim@corp.example"
 def accounts_users(rows: Rows, provider: str) -> set[str]:
     """The users that ``provider``'s accounts are linked to."""
     return {a["user_id"] for a in rows.all("accounts") if a["provider"] == provider}
-
-
-@pytest.fixture(scope="module")
-def database_url(postgres_server: DatabaseServer) -> str:
-    url = postgres_server.create_database("t_hardening_takeover")
-    create_tables(url)
-    return url
 
 
 def _providers(op: MockProvider) -> list[OIDC]:

@@ -34,7 +34,6 @@ from tests.hardening.apps_under_test import (
     SESSION_COOKIE,
     InProcessBrowser,
     create_app,
-    create_tables,
     dispose,
     message_to,
     sets_session,
@@ -43,7 +42,6 @@ from tests.hardening.served import HttpBrowser, Tally, serve
 from tests.hardening.tables import Rows
 from tests.mail import MailServer, sign_in_code, sign_in_link
 from tests.oidc import MockProvider, callback_target, run_mock_provider
-from tests.servers import DatabaseServer
 
 pytestmark = pytest.mark.postgres
 
@@ -63,13 +61,6 @@ RACERS = 3
 # =========================================================================== #
 # The database and the in-process app
 # =========================================================================== #
-
-
-@pytest.fixture(scope="module")
-def database_url(postgres_server: DatabaseServer) -> str:
-    url = postgres_server.create_database("t_hardening_concurrency")
-    create_tables(url)
-    return url
 
 
 @pytest.fixture

@@ -34,12 +34,10 @@ from flask_authadapter.core.verification import new_code
 from tests.hardening.apps_under_test import (
     InProcessBrowser,
     create_app,
-    create_tables,
     dispose,
     sets_session,
 )
 from tests.mail import MailServer, Received, sign_in_code, sign_in_link
-from tests.servers import DatabaseServer
 
 pytestmark = pytest.mark.postgres
 
@@ -72,13 +70,6 @@ class ComparisonCounter:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._adapter, name)
-
-
-@pytest.fixture(scope="module")
-def database_url(postgres_server: DatabaseServer) -> str:
-    url = postgres_server.create_database("t_hardening_lockout")
-    create_tables(url)
-    return url
 
 
 @pytest.fixture

@@ -22,11 +22,8 @@ from __future__ import annotations
 
 import logging
 import socket
-import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -35,28 +32,36 @@ from flask import Flask
 from sqlalchemy.pool import NullPool
 from werkzeug.test import TestResponse
 
-from flask_authadapter.adapters.memory import MemoryAdapter
 from flask_authadapter.providers import OIDC
-from tests import servers
-from tests.apps import make_app
+from harness import servers
+from harness.servers import DatabaseServer
 from tests.hardening.apps_under_test import (
     InProcessBrowser,
     clears_session,
     create_app,
-    create_tables,
     dispose,
-    sets_session,
+    module_database,
+)
+from tests.hardening.faults_support import (
+    ADA,
+    Build,
+    DatabaseCut,
+    Hold,
+    Outage,
+    SlowProvider,
+    approved_callback,
+    assert_handled,
+    assert_refused,
+    assert_unavailable_json,
+    assert_unavailable_page,
+    oidc_app,
+    timed,
 )
 from tests.hardening.tables import Rows
 from tests.mail import MailServer, sign_in_link
-from tests.oidc import MockProvider, callback_target, run_mock_provider
-from tests.servers import DatabaseServer
+from tests.oidc import run_mock_provider
 
 pytestmark = pytest.mark.postgres
-
-ADA = "ada@example.com"
-APP_LOGGER = "tests.hardening.apps_under_test"  # Flask's app.logger: "Exception on ..."
-LIBRARY_LOGGER = "flask_authadapter"
 
 
 # =========================================================================== #
@@ -65,7 +70,7 @@ LIBRARY_LOGGER = "flask_authadapter"
 
 
 @pytest.fixture(scope="module")
-def pg() -> Iterator[DatabaseServer]:
+def own_postgres_server() -> Iterator[DatabaseServer]:
     """A throwaway PostgreSQL for this module only: the tests stop and start it."""
     reason = servers.server_binaries_missing("postgres")
     if reason:
@@ -77,75 +82,19 @@ def pg() -> Iterator[DatabaseServer]:
         server.stop()
 
 
-class Outage:
-    """The database down (``begin``) and back (``end``); ends at the end of every test."""
-
-    def __init__(self, server: DatabaseServer) -> None:
-        self.server = server
-        self.down = False
-        self.count = 0
-
-    def begin(self) -> None:
-        if not self.down:
-            self.server.pause()
-            self.down = True
-            self.count += 1
-
-    def end(self) -> None:
-        if self.down:
-            self.server.resume()
-            self.down = False
-
-
 @pytest.fixture
-def outage(pg: DatabaseServer) -> Iterator[Outage]:
-    down = Outage(pg)
+def outage(own_postgres_server: DatabaseServer) -> Iterator[Outage]:
+    down = Outage(own_postgres_server)
     try:
         yield down
     finally:
         down.end()
 
 
-class DatabaseCut:
-    """In front of the app's adapter: takes the database down just before the ``nth`` call
-    of ``method`` (see :meth:`before`), so that this call meets a dead connection while the
-    calls before it in the same request succeeded. Everything else is passed through."""
-
-    def __init__(self, adapter: Any, outage: Outage) -> None:
-        self._adapter = adapter
-        self._outage = outage
-        self._at: tuple[str, int] | None = None
-        self._calls: Counter[str] = Counter()
-        self._lock = threading.Lock()
-
-    def before(self, method: str, nth: int = 1) -> None:
-        """Take the database down before the ``nth`` call of ``method`` from now on."""
-        assert callable(getattr(self._adapter, method, None)), method
-        with self._lock:
-            self._at = (method, nth)
-            self._calls.clear()
-
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self._adapter, name)
-        if name.startswith("_") or not callable(value):
-            return value
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            with self._lock:
-                self._calls[name] += 1
-                due = self._at == (name, self._calls[name])
-            if due:
-                self._outage.begin()
-            return value(*args, **kwargs)
-
-        return call
-
-
 @pytest.fixture(scope="module")
-def database_url(pg: DatabaseServer) -> str:
-    url = pg.create_database("t_faults")
-    create_tables(url)
-    return url
+def database_url(own_postgres_server: DatabaseServer, request: pytest.FixtureRequest) -> str:
+    """The module's database on its own server, which the tests stop and start."""
+    return module_database(own_postgres_server, request)
 
 
 @pytest.fixture
@@ -157,9 +106,6 @@ def rows(database_url: str, outage: Outage) -> Iterator[Rows]:
         yield reader
     finally:
         engine.dispose()
-
-
-Build = Callable[..., tuple[Flask, DatabaseCut]]
 
 
 @pytest.fixture
@@ -195,53 +141,22 @@ def build(
             dispose(app)
 
 
-# What an answer during the outage must be ------------------------------------------------
-
-
-def assert_unavailable_page(answer: TestResponse) -> None:
-    body = answer.get_data(as_text=True)
-    assert answer.status_code == 503, body
-    assert answer.mimetype == "text/html"
-    assert "Temporarily unavailable" in body
-    assert "Traceback" not in body and "psycopg" not in body and "sqlalchemy" not in body
-    assert answer.headers["Cache-Control"] == "no-store"
-    assert not sets_session(answer)
-
-
-def assert_unavailable_json(answer: TestResponse) -> None:
-    assert answer.status_code == 503, answer.get_data(as_text=True)
-    assert answer.mimetype == "application/json"
-    assert answer.get_json()["error"] == "Unavailable"
-    assert "Traceback" not in answer.get_data(as_text=True)
-    assert not sets_session(answer)
-
-
-def assert_handled(caplog: pytest.LogCaptureFixture, failures: int = 1) -> None:
-    """The outage was logged by the library as a storage failure; nothing was unhandled."""
-    unhandled = [r for r in caplog.records if r.getMessage().startswith("Exception on ")]
-    assert unhandled == [], [r.getMessage() for r in unhandled]
-    logged = [
-        r
-        for r in caplog.records
-        if r.name == LIBRARY_LOGGER and r.getMessage().startswith("storage failure")
-    ]
-    assert len(logged) == failures, [r.getMessage() for r in caplog.records]
-
-
 # =========================================================================== #
 # The helper itself
 # =========================================================================== #
 
 
-def test_pause_and_resume_keep_the_data_and_the_port(pg: DatabaseServer, rows: Rows) -> None:
+def test_pause_and_resume_keep_the_data_and_the_port(
+    own_postgres_server: DatabaseServer, rows: Rows
+) -> None:
     with rows.engine.begin() as conn:
         conn.execute(sa.insert(rows.table("users")).values(id="u-1", email="kept@example.com"))
-    pg.pause()
+    own_postgres_server.pause()
     try:
         with pytest.raises(sa.exc.OperationalError), rows.engine.connect():
             pass
     finally:
-        pg.resume()
+        own_postgres_server.resume()
     assert [u["email"] for u in rows.all("users")] == ["kept@example.com"]
 
 
@@ -498,6 +413,7 @@ def test_the_first_request_after_the_database_restarts_is_served(
     assert browser.sign_out().status_code == 302
 
 
+@pytest.mark.redis
 def test_the_rate_limit_storage_going_away_is_a_503_and_sessions_still_work(
     build: Build, rows: Rows, smtp_server: MailServer, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -574,29 +490,6 @@ def test_a_mail_server_that_never_greets_is_given_up_on_through_the_flow(
 # The OpenID provider slow
 # =========================================================================== #
 
-#: How long a held request of the provider waits at most (released sooner by the test).
-HOLD_MAX = 60.0
-
-
-class Hold:
-    """WSGI middleware of the provider: requests to ``path`` wait until ``release()``."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.path: str | None = None
-        self.released = threading.Event()
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        if self.path is not None and environ.get("PATH_INFO") == self.path:
-            self.released.wait(HOLD_MAX)
-        return self.app(environ, start_response)
-
-
-@dataclass
-class SlowProvider:
-    provider: MockProvider
-    hold: Hold
-
 
 @pytest.fixture
 def slow_provider() -> Iterator[SlowProvider]:
@@ -610,126 +503,72 @@ def slow_provider() -> Iterator[SlowProvider]:
             hold.released.set()
 
 
-def _oidc_app(issuer: str, **options: Any) -> Flask:
-    provider = OIDC(
-        "mock", issuer=issuer, client_id="slow-client", client_secret="s3cret", **options
-    )
-    app, _ = make_app(
-        MemoryAdapter(),
-        providers=[provider],
-        AUTH_URL="http://app.example",
-        SERVER_NAME="app.example",
-    )
-    return app
-
-
-def _timed(
-    request: Callable[[], TestResponse], bound: float, hold: Hold
-) -> tuple[TestResponse, float]:
-    """``request()``'s answer and how long it took; fails if still waiting after ``bound``
-    seconds (the provider is released first, so that nothing is left hanging)."""
-    done: dict[str, Any] = {}
-
-    def run() -> None:
-        started = time.monotonic()
-        done["answer"] = request()
-        done["elapsed"] = time.monotonic() - started
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(bound)
-    stuck = thread.is_alive()
-    hold.released.set()
-    thread.join(HOLD_MAX)
-    if stuck:
-        pytest.fail(f"still waiting for the provider after {bound:.0f}s: no timeout applied")
-    return done["answer"], done["elapsed"]
-
-
-def _approved_callback(slow: SlowProvider, app: Flask, sub: str) -> tuple[Any, str]:
-    slow.provider.set_user(sub, email=f"{sub}@example.com", email_verified=True)
-    client = app.test_client()
-    started = client.post(
-        "/auth/signin/mock",
-        data={"csrf_token": client.get("/auth/csrf").get_json()["csrfToken"], "callback_url": "/"},
-    )
-    assert started.status_code == 302, started.get_data(as_text=True)
-    return client, callback_target(slow.provider.approve(started.location, sub))
-
-
-def _assert_refused(answer: TestResponse, code: str) -> None:
-    body = answer.get_data(as_text=True)
-    assert answer.status_code == 400, body
-    assert f"<code>{code}</code>" in body and "Traceback" not in body
-    assert not sets_session(answer)
-
-
 @pytest.mark.parametrize("timeout", [1.0, 2.0])
 def test_a_slow_token_endpoint_ends_on_oauth_callback_error_after_the_timeout(
     slow_provider: SlowProvider, timeout: float
 ) -> None:
-    app = _oidc_app(slow_provider.provider.issuer, timeout=timeout)
-    client, callback = _approved_callback(slow_provider, app, f"slow-token-{timeout}")
+    app = oidc_app(slow_provider.provider.issuer, timeout=timeout)
+    client, callback = approved_callback(slow_provider, app, f"slow-token-{timeout}")
     slow_provider.hold.path = "/oauth2/token"
 
-    answer, elapsed = _timed(lambda: client.get(callback), timeout + 2, slow_provider.hold)
+    answer, elapsed = timed(lambda: client.get(callback), timeout + 2, slow_provider.hold)
 
     assert timeout * 0.9 <= elapsed < timeout + 1.5, elapsed
-    _assert_refused(answer, "OAuthCallbackError")
+    assert_refused(answer, "OAuthCallbackError")
 
 
 def test_the_default_timeout_is_ten_seconds(slow_provider: SlowProvider) -> None:
     assert OIDC("x", issuer="http://localhost").timeout == 10.0
-    app = _oidc_app(slow_provider.provider.issuer)
-    client, callback = _approved_callback(slow_provider, app, "slow-default")
+    app = oidc_app(slow_provider.provider.issuer)
+    client, callback = approved_callback(slow_provider, app, "slow-default")
     slow_provider.hold.path = "/oauth2/token"
 
-    answer, elapsed = _timed(lambda: client.get(callback), 12.5, slow_provider.hold)
+    answer, elapsed = timed(lambda: client.get(callback), 12.5, slow_provider.hold)
 
     assert 9.5 <= elapsed < 11.5, elapsed
-    _assert_refused(answer, "OAuthCallbackError")
+    assert_refused(answer, "OAuthCallbackError")
 
 
 def test_a_slow_discovery_ends_on_oauth_signin_after_the_timeout(
     slow_provider: SlowProvider,
 ) -> None:
-    app = _oidc_app(slow_provider.provider.issuer, timeout=1.0)
+    app = oidc_app(slow_provider.provider.issuer, timeout=1.0)
     client = app.test_client()
     csrf = client.get("/auth/csrf").get_json()["csrfToken"]
     slow_provider.hold.path = "/.well-known/openid-configuration"
 
-    answer, elapsed = _timed(
+    answer, elapsed = timed(
         lambda: client.post("/auth/signin/mock", data={"csrf_token": csrf, "callback_url": "/"}),
         3.0,
         slow_provider.hold,
     )
 
     assert 0.9 <= elapsed < 2.5, elapsed
-    _assert_refused(answer, "OAuthSignin")
+    assert_refused(answer, "OAuthSignin")
 
 
 def test_a_slow_jwks_endpoint_ends_on_oauth_callback_error_after_the_timeout(
     slow_provider: SlowProvider,
 ) -> None:
-    app = _oidc_app(slow_provider.provider.issuer, timeout=1.0)
-    client, callback = _approved_callback(slow_provider, app, "slow-jwks")
+    app = oidc_app(slow_provider.provider.issuer, timeout=1.0)
+    client, callback = approved_callback(slow_provider, app, "slow-jwks")
     slow_provider.hold.path = "/jwks"
 
-    answer, elapsed = _timed(lambda: client.get(callback), 3.0, slow_provider.hold)
+    answer, elapsed = timed(lambda: client.get(callback), 3.0, slow_provider.hold)
 
     assert 0.9 <= elapsed < 2.5, elapsed
-    _assert_refused(answer, "OAuthCallbackError")
+    assert_refused(answer, "OAuthCallbackError")
 
 
 def test_a_slow_userinfo_endpoint_ends_on_oauth_callback_error_after_the_timeout(
     slow_provider: SlowProvider,
 ) -> None:
-    app = _oidc_app(slow_provider.provider.issuer, timeout=1.0)
-    client, callback = _approved_callback(slow_provider, app, "slow-userinfo")
+    app = oidc_app(slow_provider.provider.issuer, timeout=1.0)
+    client, callback = approved_callback(slow_provider, app, "slow-userinfo")
     slow_provider.hold.path = "/userinfo"
 
-    answer, elapsed = _timed(lambda: client.get(callback), 3.0, slow_provider.hold)
+    answer, elapsed = timed(lambda: client.get(callback), 3.0, slow_provider.hold)
 
     assert 0.9 <= elapsed < 2.5, elapsed
-    _assert_refused(answer, "OAuthCallbackError")
+    assert_refused(answer, "OAuthCallbackError")
     assert client.get("/auth/session").get_json() is None

@@ -21,105 +21,28 @@ The OAuth 2 and OIDC providers point at a closed local port (an unreachable prov
 from __future__ import annotations
 
 import re
-import socket
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from flask_authadapter.adapters.memory import MemoryAdapter
 from flask_authadapter.core.errors import StorageError
 from flask_authadapter.core.models import Account, User
 from flask_authadapter.core.tokens import new_token
-from flask_authadapter.providers import OIDC, Email, OAuth2
-from flask_authadapter.providers.email import SignInEmail
 from flask_authadapter.web.responses import ERROR_MESSAGES
-from tests.apps import DummyProvider, csrf_from, dummy_sign_in, make_app
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-PROVIDER = f"http://127.0.0.1:{_closed_port()}"
-SITE = "http://localhost"
-
-
-class _FailingStore(MemoryAdapter):
-    """A store that is down whenever ``down`` is set (for the 503 answers)."""
-
-    down = False
-
-    def get_session_and_user(self, session_token: str) -> Any:
-        if self.down:
-            raise StorageError("the test store is down")
-        return super().get_session_and_user(session_token)
-
-
-@dataclass
-class Site:
-    """One app for one test, with what the cases need: its mail, its store."""
-
-    app: Flask
-    store: _FailingStore
-    mails: list[SignInEmail] = field(default_factory=list)
-
-    def client(self) -> FlaskClient:
-        return self.app.test_client()
-
-    def signed_in(self, **kwargs: Any) -> FlaskClient:
-        """A client signed in through the test provider (user ada@example.com)."""
-        client = self.app.test_client()
-        landed = dummy_sign_in(client, **kwargs)
-        assert landed.status_code == 302, landed.get_data(as_text=True)
-        return client
-
-    def post(
-        self, client: FlaskClient, path: str, form: dict[str, str] | None = None, **kw: Any
-    ) -> TestResponse:
-        """A POST with this browser's CSRF token."""
-        data = {"csrf_token": csrf_from(client), **(form or {})}
-        return client.post(path, data=data, **kw)
-
-    def ask_for_link(self, client: FlaskClient, email: str) -> TestResponse:
-        return self.post(client, "/auth/signin/email", {"email": email})
-
-    def last_link(self) -> str:
-        return self.mails[-1].url.removeprefix(SITE)
-
-
-def _site(**config: Any) -> Site:
-    store = _FailingStore()
-    mails: list[SignInEmail] = []
-    providers = [
-        Email(send=mails.append),
-        DummyProvider("dummy"),
-        OAuth2(
-            "oauth",
-            authorize_url=f"{PROVIDER}/authorize",
-            token_url=f"{PROVIDER}/token",
-            userinfo_url=f"{PROVIDER}/userinfo",
-            client_id="headers-client",
-            client_secret="headers-secret",
-            timeout=0.5,
-        ),
-        OIDC("oidc", issuer=PROVIDER, client_id="headers-client", timeout=0.5),
-    ]
-    app, _ = make_app(store, providers=providers, AUTH_URL=SITE, **config)
-    app.config["TESTING"] = False  # answers as in production (a crash would be a 500 page)
-    return Site(app=app, store=store, mails=mails)
+from tests.hardening.headers_support import (
+    PROVIDER,
+    FailingStore,
+    Site,
+    assert_security_headers,
+    make_site,
+)
 
 
 @pytest.fixture
 def site() -> Site:
-    return _site()
+    return make_site()
 
 
 # =========================================================================== #
@@ -168,7 +91,7 @@ def _(s: Site) -> TestResponse:
 
 @case("GET signin, app page (AUTH_PAGES_SIGNIN)")
 def _(s: Site) -> TestResponse:
-    own = _site(AUTH_PAGES_SIGNIN="/my-signin")
+    own = make_site(AUTH_PAGES_SIGNIN="/my-signin")
     return own.client().get("/auth/signin?callback_url=/private")
 
 
@@ -548,56 +471,6 @@ def _(s: Site) -> TestResponse:
     return s.client().get("/auth/static/nope.css")
 
 
-# =========================================================================== #
-# The checks
-# =========================================================================== #
-
-_WILDCARD = re.compile(r"^(\*|https?:|wss?:|\*\..*|.*://\*.*)$")
-
-
-def csp_directives(policy: str) -> dict[str, list[str]]:
-    directives: dict[str, list[str]] = {}
-    for part in policy.split(";"):
-        words = part.split()
-        if words:
-            directives[words[0].lower()] = words[1:]
-    return directives
-
-
-def assert_security_headers(response: TestResponse) -> None:
-    headers = response.headers
-    cache = {d.strip().lower() for d in headers.get("Cache-Control", "").split(",")}
-    assert "no-store" in cache, f"Cache-Control: {headers.get('Cache-Control')!r}"
-    assert headers.get("Referrer-Policy") in ("no-referrer", "same-origin"), headers.get(
-        "Referrer-Policy"
-    )
-    assert headers.get("X-Content-Type-Options") == "nosniff"
-    assert headers.get("X-Frame-Options") == "DENY"
-    if response.mimetype == "text/html":
-        policy = headers.get("Content-Security-Policy")
-        assert policy, "an HTML answer without a Content-Security-Policy"
-        assert_restrictive(policy)
-
-
-def assert_restrictive(policy: str) -> None:
-    directives = csp_directives(policy)
-    assert directives.get("default-src") == ["'none'"], policy
-    assert directives.get("frame-ancestors") == ["'none'"], policy
-    # Forms post here; browsers apply form-action to the redirect after a POST too, so
-    # the pages whose forms start a provider sign-in also name the providers' origins.
-    form_action = directives.get("form-action") or []
-    assert form_action[:1] == ["'self'"], policy
-    assert set(form_action[1:]) <= {PROVIDER}, policy
-    assert directives.get("base-uri") in (["'none'"], ["'self'"]), policy
-    for name, sources in directives.items():
-        for source in sources:
-            lowered = source.lower()
-            assert not lowered.startswith("'unsafe-"), f"{name} {source}: {policy}"
-            assert not _WILDCARD.match(lowered), f"{name} {source}: {policy}"
-            if lowered == "data:":
-                assert name == "img-src", f"{name} {source}: {policy}"
-
-
 @pytest.mark.parametrize("name", list(CASES))
 def test_every_blueprint_response_sends_the_security_headers(site: Site, name: str) -> None:
     response = CASES[name](site)
@@ -633,7 +506,7 @@ def test_the_cases_cover_every_route_of_the_blueprint(site: Site) -> None:
 
 
 # =========================================================================== #
-# Defects found
+# A response the blueprint's own hook never sees
 # =========================================================================== #
 
 
@@ -647,17 +520,12 @@ def test_the_cases_cover_every_route_of_the_blueprint(site: Site) -> None:
         ("PATCH", "/auth/callback/email"),
     ],
 )
-def test_bug_a_405_from_a_blueprint_url_lacks_the_security_headers(
+def test_a_405_from_a_blueprint_url_has_the_security_headers(
     site: Site, method: str, path: str
 ) -> None:
-    """``views._headers`` is ``blueprint.after_request``: Flask runs it only for requests
-    routed to the blueprint (``request.blueprint``), and a method-not-allowed request is
-    never routed (``request.url_rule`` is None). Its 405 page is a Werkzeug HTML page with
-    no ``Cache-Control``, ``X-Frame-Options``, ``nosniff`` or CSP. Nothing personal is on
-    it, but "every response of the blueprint" does not hold, and it can be framed. Fix:
-    register the header hook on the app in ``init_app`` (``app.after_request``), applying
-    it when ``request.blueprint == "auth"`` or ``request.path`` is under
-    ``AUTH_URL_PREFIX``."""
+    """A method-not-allowed request is never routed to the blueprint (``request.url_rule``
+    is None), so its after-request hook does not run: the app-level hook gives the 405 of
+    a blueprint URL the same headers."""
     response = site.client().open(path, method=method)
     assert response.status_code == 405
     assert_security_headers(response)
@@ -665,7 +533,7 @@ def test_bug_a_405_from_a_blueprint_url_lacks_the_security_headers(
 
 def test_a_user_of_the_failing_store_is_found_when_it_is_up() -> None:
     """The helper store fails only when told to (so the 503 cases test what they claim)."""
-    store = _FailingStore()
+    store = FailingStore()
     user = store.create_user(User(email="up@example.com"))
     assert store.get_user(user.id or "") is not None
     assert store.get_session_and_user("x") is None

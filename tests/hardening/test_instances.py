@@ -17,10 +17,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
+from harness.servers import DatabaseServer, RedisServer
 from tests.hardening.apps_under_test import create_tables, db, message_to, sets_session
 from tests.hardening.served import HttpBrowser, Served, serve
 from tests.mail import MailServer, sign_in_code, sign_in_link
-from tests.servers import DatabaseServer, RedisServer
 
 pytestmark = pytest.mark.postgres
 

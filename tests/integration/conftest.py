@@ -13,9 +13,8 @@ from flask import Flask
 from sqlalchemy import create_engine
 from werkzeug.serving import make_server
 
-from flask_authadapter import Auth
 from flask_authadapter.adapters.sqlalchemy import SQLAlchemyAdapter
-from tests.apps import SECRET, DummyProvider, make_app
+from tests.apps import make_app
 
 
 @pytest.fixture
@@ -41,9 +40,7 @@ def make_bare_app(adapter: SQLAlchemyAdapter) -> Callable[..., Flask]:
     """Apps with the extension set up and no page of their own (settings as keywords)."""
 
     def make(**config: Any) -> Flask:
-        app = Flask(__name__)
-        app.config.update(SECRET_KEY=SECRET, TESTING=True, **config)
-        Auth(app, adapter=adapter, providers=[DummyProvider("dummy")])
+        app, _ = make_app(adapter, pages=False, **config)
         return app
 
     return make

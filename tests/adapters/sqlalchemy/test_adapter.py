@@ -15,7 +15,6 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Engine, MetaData, String, create_engine, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, scoped_session, sessionmaker
 
-from benchmarks.counting import Statements
 from flask_authadapter.adapters.sqlalchemy import SQLAlchemyAdapter, default_models
 from flask_authadapter.errors import (
     ConfigurationError,
@@ -26,6 +25,7 @@ from flask_authadapter.errors import (
     StorageError,
 )
 from flask_authadapter.models import Account, Session, User, VerificationToken
+from harness.counting import Statements
 from tests.adapters.sqlalchemy.custom_models import MODELS, Member
 from tests.databases import adapter_on, empty_tables
 
