@@ -19,7 +19,7 @@ from ..accounts import (
 from ..core.models import User
 from ..core.sessions import ActiveSession
 from ..current import current_session_or_none, current_user, login_required, sign_out
-from ..state import auth_state
+from ..state import AuthState, auth_state
 from ..urls import redirect_target
 from ..web.csrf import check_csrf
 from ..web.responses import error_response, wants_json
@@ -31,11 +31,14 @@ if TYPE_CHECKING:
 logger = logging.getLogger("flask_authadapter")
 
 
-def _signed_in() -> ActiveSession:
-    """This request's session (the views are behind ``login_required``)."""
+def _signed_in_post() -> tuple[AuthState, ActiveSession]:
+    """The state and this request's session, for a CSRF-checked POST of a signed-in user
+    (the views are behind ``login_required``)."""
+    state = auth_state()
+    check_csrf(request, state.config)
     active = current_session_or_none()
     assert active is not None
-    return active
+    return state, active
 
 
 @blueprint.get("/accounts")
@@ -63,14 +66,11 @@ def accounts_json() -> ResponseReturnValue:
 @login_required
 def unlink_account() -> ResponseReturnValue:
     """Unlink one provider account of the signed-in user (never the last way to sign in)."""
-    state = auth_state()
-    check_csrf(request, state.config)
-    user = current_user
-    assert isinstance(user, User)
+    state, active = _signed_in_post()
     provider = request.form.get("provider", "")
     account_id = request.form.get("provider_account_id", "")
     try:
-        unlinked = unlink(user, provider, account_id, current=current_session_or_none())
+        unlinked = unlink(active.user, provider, account_id, current=active)
     except CannotUnlink as refusal:
         logger.info("unlinking refused: %s", refusal)
         return error_response(refusal, state.config)
@@ -92,7 +92,8 @@ def unlink_account() -> ResponseReturnValue:
 def account_page() -> ResponseReturnValue:
     """The signed-in user's account: email, linked accounts, active sessions."""
     state = auth_state()
-    active = _signed_in()
+    active = current_session_or_none()
+    assert active is not None
     user = active.user
     methods = sign_in_methods(user)
     linked = {a.provider for a in methods.accounts}
@@ -113,9 +114,7 @@ def account_page() -> ResponseReturnValue:
 @login_required
 def end_session_view() -> ResponseReturnValue:
     """End one of the signed-in user's sessions (this one: that is signing out)."""
-    state = auth_state()
-    check_csrf(request, state.config)
-    active = _signed_in()
+    state, active = _signed_in_post()
     handle = request.form.get("session", "")
     current = next((s for s in active_sessions(active.user, active) if s.current), None)
     if current is not None and handle.isascii() and hmac.compare_digest(current.handle, handle):
@@ -129,8 +128,6 @@ def end_session_view() -> ResponseReturnValue:
 @login_required
 def end_other_sessions_view() -> ResponseReturnValue:
     """Sign out every other session of the signed-in user."""
-    state = auth_state()
-    check_csrf(request, state.config)
-    active = _signed_in()
+    state, active = _signed_in_post()
     end_other_sessions(active.user, active)
     return redirect(url_for(state.endpoint("account_page"), done="others-ended"))

@@ -10,20 +10,8 @@ from flask import Request, jsonify, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from ..config import AuthConfig
-from ..core.errors import (
-    AccessDenied,
-    AuthAdapterError,
-    ConfigurationError,
-    EmailSignin,
-    MissingCSRF,
-    OAuthAccountNotLinked,
-    OAuthCallbackError,
-    OAuthSignin,
-    RateLimited,
-    SignInError,
-    StorageError,
-    Verification,
-)
+from ..core import errors
+from ..core.errors import AuthAdapterError, SignInError
 from .urls import with_query
 
 
@@ -62,16 +50,16 @@ ERROR_PAGES: dict[str, ErrorPage] = {
         *map(
             ErrorPage.of,
             [
-                ConfigurationError,
-                AccessDenied,
-                Verification,
-                OAuthSignin,
-                OAuthCallbackError,
-                OAuthAccountNotLinked,
-                EmailSignin,
-                MissingCSRF,
-                RateLimited,
-                StorageError,
+                errors.ConfigurationError,
+                errors.AccessDenied,
+                errors.Verification,
+                errors.OAuthSignin,
+                errors.OAuthCallbackError,
+                errors.OAuthAccountNotLinked,
+                errors.EmailSignin,
+                errors.MissingCSRF,
+                errors.RateLimited,
+                errors.StorageError,
                 SignInError,
             ],
         ),
