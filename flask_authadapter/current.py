@@ -51,8 +51,7 @@ def current_session_or_none() -> ActiveSession | None:
     found = getattr(store, _ACTIVE, _UNLOADED)
     if found is not _UNLOADED:
         return cast("ActiveSession | None", found)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    state: AuthState = app.extensions[EXTENSION_KEY]
+    state = auth_state(current_app._get_current_object())  # type: ignore[attr-defined]
     token = state.session_token()
     try:
         active = state.sessions.load(token)
