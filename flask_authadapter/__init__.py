@@ -19,7 +19,6 @@ from .core.errors import (
     OAuthCallbackError,
     OAuthSignin,
     RateLimited,
-    SessionRequired,
     SignInError,
     StorageError,
     UnknownUser,
@@ -28,9 +27,7 @@ from .core.errors import (
 from .core.models import Account, AnonymousUser, Session, User, VerificationToken
 from .core.sealing import SealedValueError
 from .core.sessions import ActiveSession
-from .extension import (
-    Auth,
-    auth_state,
+from .current import (
     current_session,
     current_user,
     login_required,
@@ -38,8 +35,10 @@ from .extension import (
     sign_out,
     signin_url,
 )
+from .extension import Auth
 from .interop import flask_login_bridge
 from .provider_tokens import account_tokens, open_tokens
+from .state import auth_state
 
 __version__ = "0.1.0.dev0"
 
@@ -65,7 +64,6 @@ __all__ = [
     "RateLimited",
     "SealedValueError",
     "Session",
-    "SessionRequired",
     "SignInError",
     "StorageError",
     "UnknownUser",

@@ -18,7 +18,7 @@ from .core.errors import AuthAdapterError, ConfigurationError
 from .core.models import Account, User
 from .core.sessions import SIGNED_IN_WITH, ActiveSession, signed_in_with_value
 from .core.tokens import hash_session_token, sign
-from .extension import AuthState, auth_state
+from .state import AuthState, auth_state
 
 __all__ = [
     "CannotUnlink",
@@ -35,6 +35,14 @@ __all__ = [
 
 class CannotUnlink(AuthAdapterError):
     """The account is not the user's, or it is their last way to sign in."""
+
+    code = "CannotUnlink"
+    status = 409
+    title = "Cannot unlink this account"
+    message = (
+        "This account cannot be unlinked: it is not linked to you, or it is your last "
+        "way to sign in. Link another way first."
+    )
 
 
 @dataclass(frozen=True)

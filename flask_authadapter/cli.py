@@ -9,9 +9,7 @@ from .adapters.base import missing_methods
 from .core.account_tokens import reseal_stored_tokens
 from .core.emails import normalize_email
 from .core.errors import SignInError
-from .extension import auth_state
-
-__all__ = ["auth_cli"]
+from .state import auth_state
 
 auth_cli = AppGroup(
     "auth", help="Sign-in maintenance: expired rows, revoking, providers, sealing tokens."

@@ -11,9 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .core.models import ANONYMOUS, AnonymousUser, User
-from .extension import current_session_or_none, refuse_anonymous
-
-__all__ = ["flask_login_bridge"]
+from .current import current_session_or_none, refuse_anonymous
 
 
 def _signed_in_user(_request: object) -> User | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from .core.account_tokens import open_account_tokens
 from .core.models import Account
-from .extension import auth_state
+from .state import auth_state
 
 __all__ = ["account_tokens", "open_tokens"]
 

@@ -254,7 +254,7 @@ def test_the_app_factory_form() -> None:
     auth.init_app(app, adapter=adapter, providers=[DummyProvider("dummy")])
 
     state = auth_state(app)
-    assert state.auth is auth
+    assert state.callbacks is auth.callbacks
     assert state.adapter is adapter
     assert list(state.providers) == ["dummy"]
     assert "auth" in app.blueprints
@@ -268,7 +268,7 @@ def test_the_constructor_form() -> None:
     app = bare_app(SECRET_KEY=SECRET)
     auth = Auth(app, adapter=adapter, providers=[DummyProvider("dummy")])
 
-    assert auth_state(app).auth is auth
+    assert auth_state(app).callbacks is auth.callbacks
     assert auth_state(app).adapter is adapter
     assert app.test_client().get("/auth/signin").status_code == 200
 
@@ -305,7 +305,7 @@ def test_one_auth_serves_two_apps_with_their_own_adapter_and_secret(
     assert auth_state(first).adapter is db.adapter
     assert auth_state(second).adapter is other_adapter
     assert auth_state(first).config.secret != auth_state(second).config.secret
-    assert auth_state(first).auth is auth_state(second).auth is auth
+    assert auth_state(first).callbacks is auth_state(second).callbacks is auth.callbacks
 
     one, two = first.test_client(), second.test_client()
     token = browser_sign_in(one)

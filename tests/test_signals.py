@@ -23,10 +23,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
 from flask_authadapter import auth_state, sign_in
-from flask_authadapter.actions import finish_email_sign_in
 from flask_authadapter.adapters.sqlalchemy import SQLAlchemyAdapter
 from flask_authadapter.core.clock import FrozenClock
 from flask_authadapter.core.sealing import is_sealed
+from flask_authadapter.flows.email import finish_email_sign_in
 from flask_authadapter.models import Account, Session, User
 from flask_authadapter.signals import (
     account_linked,

@@ -25,17 +25,6 @@ from ..adapters.base import Adapter
 from .models import Account
 from .sealing import SealedValueError, Sealer, is_sealed
 
-__all__ = [
-    "PURPOSE",
-    "SEALED_FIELDS",
-    "Resealing",
-    "open_account_tokens",
-    "reseal_stored_tokens",
-    "resealing",
-    "seal_account_tokens",
-    "token_sealer",
-]
-
 #: The sealer's purpose: its own key, so a token never opens as anything else.
 PURPOSE = "account-tokens"
 

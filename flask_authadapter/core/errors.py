@@ -13,40 +13,39 @@ Adapters raise the storage ones:
 
 from __future__ import annotations
 
-__all__ = [
-    "ERROR_STATUS",
-    "AccessDenied",
-    "AuthAdapterError",
-    "ConfigurationError",
-    "ConfigurationProblem",
-    "ConflictError",
-    "DuplicateAccount",
-    "DuplicateEmail",
-    "EmailSignin",
-    "InvalidValue",
-    "MissingCSRF",
-    "OAuthAccountNotLinked",
-    "OAuthCallbackError",
-    "OAuthSignin",
-    "RateLimited",
-    "SessionRequired",
-    "SignInError",
-    "StorageError",
-    "UnknownUser",
-    "Verification",
-]
+from typing import ClassVar
 
 
 class AuthAdapterError(Exception):
-    """Base class of every error flask-authadapter raises on purpose."""
+    """Base class of every error flask-authadapter raises on purpose.
+
+    Each class declares what the person is told when it ends a request: its ``code`` (in
+    the error page's URL and the JSON), the HTTP ``status``, a ``title`` and one sentence of
+    ``message``. Never the details: ``str(error)`` is for the log.
+    """
+
+    code: ClassVar[str] = "Default"
+    status: ClassVar[int] = 400
+    title: ClassVar[str] = "Unable to sign in"
+    message: ClassVar[str] = "Something went wrong. Please try again."
 
 
 class ConfigurationError(AuthAdapterError):
     """The extension or an adapter is set up wrongly; raised at start-up, not per request."""
 
+    code = "Configuration"
+    status = 500
+    title = "Server error"
+    message = "Sign-in is not set up correctly on this site. Please tell the site's owner."
+
 
 class StorageError(AuthAdapterError):
     """The store failed; the driver's exception, if any, is the ``__cause__``."""
+
+    code = "Unavailable"
+    status = 503
+    title = "Temporarily unavailable"
+    message = "Sign-in is unavailable for a moment. Please try again shortly."
 
 
 class ConflictError(AuthAdapterError):
@@ -81,48 +80,31 @@ class UnknownUser(InvalidValue):
 # Sign-in errors -------------------------------------------------------------------------
 #
 # The codes are Auth.js's (plus RateLimited): the blueprint's error page and JSON show the
-# code, never the details, which go to the log.
-
-#: Each error code and the HTTP status its error page answers with.
-ERROR_STATUS: dict[str, int] = {
-    "Configuration": 500,
-    "AccessDenied": 403,
-    "Verification": 403,
-    "OAuthSignin": 400,
-    "OAuthCallbackError": 400,
-    "OAuthAccountNotLinked": 409,
-    "EmailSignin": 400,
-    "MissingCSRF": 403,
-    "SessionRequired": 401,
-    "RateLimited": 429,
-    "Default": 400,
-}
+# code, its title and message, never the details, which go to the log.
 
 
 class SignInError(AuthAdapterError):
-    """A sign-in flow ended with one of the codes of :data:`ERROR_STATUS`.
-
-    ``str(error)`` is for the log; the person sees only the code's page.
-    """
-
-    code = "Default"
-
-    @property
-    def status(self) -> int:
-        """The HTTP status of this code's error page."""
-        return ERROR_STATUS[self.code]
+    """A sign-in flow ended on an error page (the ``Default`` one for this base class)."""
 
 
 class AccessDenied(SignInError):
     """A ``sign_in`` callback, or the person at the provider, refused the sign-in."""
 
     code = "AccessDenied"
+    status = 403
+    title = "Access denied"
+    message = "You do not have permission to sign in."
 
 
 class Verification(SignInError):
     """A sign-in link or code is unknown, used, expired, or for another address."""
 
     code = "Verification"
+    status = 403
+    message = (
+        "The sign-in link is no longer valid. It may have been used already or it may "
+        "have expired. Please ask for a new one."
+    )
 
 
 class OAuthAccountNotLinked(SignInError):
@@ -130,49 +112,56 @@ class OAuthAccountNotLinked(SignInError):
     user than the signed-in one: linking it automatically would hand that user over."""
 
     code = "OAuthAccountNotLinked"
+    status = 409
+    # Said only to someone whose provider vouched for the address (an unverified email
+    # never leads here), and without naming it: it confirms nothing to anyone else.
+    title = "Use the account you signed up with"
+    message = (
+        "You may already have an account here that you sign in to another way, for "
+        "example with an email link. Sign in that way, then link this provider from "
+        "your account page."
+    )
 
 
 class OAuthSignin(SignInError):
     """Starting the sign-in at the provider failed."""
 
     code = "OAuthSignin"
+    message = "Signing in with this provider could not start."
 
 
 class OAuthCallbackError(SignInError):
     """The provider's answer could not be used."""
 
     code = "OAuthCallbackError"
+    message = "The provider's answer could not be used. Please try again."
 
 
 class EmailSignin(SignInError):
     """The sign-in email could not be sent, or the address is not one address."""
 
     code = "EmailSignin"
+    title = "Unable to send the email"
+    message = "Please check the address and try again."
 
 
 class MissingCSRF(SignInError):
     """A POST came without a valid CSRF token, or from another origin."""
 
     code = "MissingCSRF"
-
-
-class SessionRequired(SignInError):
-    """The page needs a signed-in user."""
-
-    code = "SessionRequired"
+    status = 403
+    title = "Please try again"
+    message = "The form had expired or came from another site. Reload the page and try again."
 
 
 class RateLimited(SignInError):
     """Too many attempts; try again later (``retry_after`` seconds, when known)."""
 
     code = "RateLimited"
+    status = 429
+    title = "Too many attempts"
+    message = "Please wait a few minutes before trying again."
 
     def __init__(self, message: str = "rate limit reached", *, retry_after: int | None = None):
         super().__init__(message)
         self.retry_after = retry_after
-
-
-class ConfigurationProblem(SignInError):
-    """The server is set up wrongly for this flow (shown as the Configuration page)."""
-
-    code = "Configuration"

@@ -14,15 +14,6 @@ from werkzeug.wrappers import Response
 
 from ..config import AuthConfig
 
-__all__ = [
-    "cookie_name",
-    "delete_cookie",
-    "fixed_cookie_name",
-    "is_secure",
-    "read_cookie",
-    "write_cookie",
-]
-
 
 def is_secure(config: AuthConfig, request: Request | None) -> bool:
     """Whether cookies are ``Secure``: the setting, else AUTH_URL's scheme, else the request's."""

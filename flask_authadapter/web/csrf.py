@@ -18,15 +18,6 @@ from ..core.tokens import new_token, plausible_token, sign, verify_signature
 from .cookies import read_cookie
 from .redirects import origin_of
 
-__all__ = [
-    "CSRF_FIELD",
-    "CSRF_HEADER",
-    "check_csrf",
-    "csrf_token",
-    "pending_csrf_cookie",
-    "rotate_csrf_token",
-]
-
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 _PURPOSE = "csrf"

@@ -15,8 +15,6 @@ from flask import Flask, Request
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
-__all__ = ["serves_page", "warn_if_no_default_page"]
-
 logger = logging.getLogger("flask_authadapter")
 
 

@@ -44,8 +44,6 @@ import unicodedata
 from typing import NamedTuple, TypeGuard
 from urllib.parse import unquote
 
-__all__ = ["MAX_TARGET_LENGTH", "origin_of", "safe_redirect", "same_origin"]
-
 #: Longest redirect target :func:`safe_redirect` accepts, in characters.
 MAX_TARGET_LENGTH = 2048
 
@@ -92,18 +90,6 @@ def safe_redirect(target: object, *, base_url: str, default: str = "/") -> str:
     if _is_safe(target, base):
         return target
     return default
-
-
-def same_origin(url: str, base_url: str) -> bool:
-    """Whether ``url`` has the scheme, host and port of ``base_url``.
-
-    ``url`` may be an ``Origin`` header value (``"https://example.com"``, or ``"null"``,
-    which is never the same origin) or any absolute URL; one without an ``http(s)``
-    origin gives ``False``. Raises :class:`ValueError` when ``base_url`` has none.
-    """
-    base = _base_origin(base_url)
-    parsed = _parse_origin(url) if isinstance(url, str) else None
-    return parsed is not None and parsed.key == base.key
 
 
 def origin_of(url: str) -> str:

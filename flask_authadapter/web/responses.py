@@ -3,77 +3,79 @@
 from __future__ import annotations
 
 import math
-from urllib.parse import urlencode
+from dataclasses import dataclass
+from typing import Any
 
 from flask import Request, jsonify, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from ..config import AuthConfig
-from ..core.errors import ERROR_STATUS
+from ..core import errors
+from ..core.errors import AuthAdapterError, SignInError
+from .urls import with_query
 
-__all__ = ["ERROR_MESSAGES", "csp_allowing", "error_response", "no_store", "wants_json"]
 
-#: What the person is told for each code: a title and one sentence. Never the details.
-ERROR_MESSAGES: dict[str, tuple[str, str]] = {
-    "Configuration": (
-        "Server error",
-        "Sign-in is not set up correctly on this site. Please tell the site's owner.",
-    ),
-    "AccessDenied": ("Access denied", "You do not have permission to sign in."),
-    "Verification": (
-        "Unable to sign in",
-        "The sign-in link is no longer valid. It may have been used already or it may "
-        "have expired. Please ask for a new one.",
-    ),
-    "OAuthSignin": ("Unable to sign in", "Signing in with this provider could not start."),
-    "OAuthCallbackError": (
-        "Unable to sign in",
-        "The provider's answer could not be used. Please try again.",
-    ),
-    # Said only to someone whose provider vouched for the address (an unverified email
-    # never leads here), and without naming it: it confirms nothing to anyone else.
-    "OAuthAccountNotLinked": (
-        "Use the account you signed up with",
-        "You may already have an account here that you sign in to another way, for "
-        "example with an email link. Sign in that way, then link this provider from "
-        "your account page.",
-    ),
-    "EmailSignin": (
-        "Unable to send the email",
-        "Please check the address and try again.",
-    ),
-    "MissingCSRF": (
-        "Please try again",
-        "The form had expired or came from another site. Reload the page and try again.",
-    ),
-    "SessionRequired": ("Please sign in", "You need to sign in to see this page."),
-    "RateLimited": (
-        "Too many attempts",
-        "Please wait a few minutes before trying again.",
-    ),
-    "Unavailable": (
-        "Temporarily unavailable",
-        "Sign-in is unavailable for a moment. Please try again shortly.",
-    ),
-    "TooLarge": (
-        "Too much data",
-        "The form sent was far larger than a sign-in form can be. Please go back and try again.",
-    ),
-    "Default": ("Unable to sign in", "Something went wrong. Please try again."),
+@dataclass(frozen=True)
+class ErrorPage:
+    """What the person is told for an error ``code``: the HTTP status, a title and one
+    sentence. Never the details."""
+
+    code: str
+    status: int
+    title: str
+    message: str
+
+    @classmethod
+    def of(cls, error: AuthAdapterError | type[AuthAdapterError]) -> ErrorPage:
+        """The page an error class (or instance) declares."""
+        return cls(error.code, error.status, error.title, error.message)
+
+
+#: A page for requests that need a signed-in user (``?error=SessionRequired``).
+SESSION_REQUIRED = ErrorPage(
+    "SessionRequired", 401, "Please sign in", "You need to sign in to see this page."
+)
+#: A request body over the blueprint's bound.
+TOO_LARGE = ErrorPage(
+    "TooLarge",
+    413,
+    "Too much data",
+    "The form sent was far larger than a sign-in form can be. Please go back and try again.",
+)
+
+#: The codes an error page may be asked for (``?error=CODE``), each with its page.
+ERROR_PAGES: dict[str, ErrorPage] = {
+    page.code: page
+    for page in [
+        *map(
+            ErrorPage.of,
+            [
+                errors.ConfigurationError,
+                errors.AccessDenied,
+                errors.Verification,
+                errors.OAuthSignin,
+                errors.OAuthCallbackError,
+                errors.OAuthAccountNotLinked,
+                errors.EmailSignin,
+                errors.MissingCSRF,
+                errors.RateLimited,
+                errors.StorageError,
+                SignInError,
+            ],
+        ),
+        SESSION_REQUIRED,
+        TOO_LARGE,
+    ]
 }
-
-#: Statuses of the codes that are not sign-in errors.
-_EXTRA_STATUS = {"Unavailable": 503, "TooLarge": 413}
-
-
-def status_of(code: str) -> int:
-    """The HTTP status of error ``code``."""
-    return ERROR_STATUS.get(code) or _EXTRA_STATUS.get(code) or ERROR_STATUS["Default"]
+#: Each code's title and message, and its status (views of :data:`ERROR_PAGES`).
+ERROR_MESSAGES = {code: (page.title, page.message) for code, page in ERROR_PAGES.items()}
+ERROR_STATUS = {code: page.status for code, page in ERROR_PAGES.items()}
 
 
-def known_code(code: object) -> str:
-    """``code`` if it is one of the error codes, else ``"Default"``."""
-    return code if isinstance(code, str) and code in ERROR_MESSAGES else "Default"
+def page_for(code: object) -> ErrorPage:
+    """The page of error ``code``, or the ``Default`` one for anything else."""
+    found = ERROR_PAGES.get(code) if isinstance(code, str) else None
+    return found or ERROR_PAGES[SignInError.code]
 
 
 def wants_json(req: Request) -> bool:
@@ -125,48 +127,51 @@ def retry_message(seconds: int) -> str:
     return f"Please wait {minutes} minute{'s' if minutes != 1 else ''} before trying again."
 
 
-def error_response(
-    code: str,
-    config: AuthConfig,
-    *,
-    site_name: str,
-    as_json: bool | None = None,
-    retry_after: int | None = None,
-) -> Response:
-    """The error page (or JSON) for ``code``, with its status; the app's page if configured.
-
-    ``as_json`` forces JSON (an endpoint that only speaks JSON); by default the client's
-    ``Accept`` header decides. ``retry_after`` (seconds) is sent as ``Retry-After`` and
-    said in the message (and as ``retryAfter`` in JSON)."""
-    response = _error_response(known_code(code), config, site_name, as_json, retry_after)
-    if retry_after:
-        response.headers["Retry-After"] = str(retry_after)
+def security_headers(response: Response, config: AuthConfig) -> Response:
+    """The headers every response of the blueprint carries (on pages, the
+    Content-Security-Policy of AUTH_CONTENT_SECURITY_POLICY, unless it is None)."""
+    no_store(response)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    policy = config.content_security_policy
+    if response.mimetype == "text/html" and policy is not None:
+        response.headers.setdefault("Content-Security-Policy", policy)
     return response
 
 
-def _error_response(
-    code: str, config: AuthConfig, site_name: str, as_json: bool | None, retry_after: int | None
+def error_response(
+    error: AuthAdapterError | ErrorPage,
+    config: AuthConfig,
+    *,
+    as_json: bool | None = None,
 ) -> Response:
-    status = status_of(code)
-    title, message = ERROR_MESSAGES[code]
-    if retry_after:
-        message = retry_message(retry_after)
+    """The error page (or JSON) for ``error``, with its status: the app's own page
+    (AUTH_PAGES_ERROR) for the codes of :data:`ERROR_PAGES`, else the blueprint's.
+
+    ``as_json`` forces JSON (True) or a page (False); by default the client's ``Accept``
+    header decides. An error with a ``retry_after`` (seconds) sends it as ``Retry-After``,
+    says it in the message (and as ``retryAfter`` in JSON)."""
+    page = error if isinstance(error, ErrorPage) else ErrorPage.of(error)
+    retry_after: int | None = getattr(error, "retry_after", None)
+    message = retry_message(retry_after) if retry_after else page.message
     response: Response
     if as_json or (as_json is None and wants_json(request)):
-        extra = {"retryAfter": retry_after} if retry_after else {}
-        response = jsonify(error=code, message=message, **extra)
-        response.status_code = status
-        return no_store(response)
-    page = config.pages.get("error")
-    if page:
-        response = redirect(f"{page}{'&' if '?' in page else '?'}{urlencode({'error': code})}")
-        return no_store(response)
-    body = render_template(
-        "auth/error.html",
-        code=code,
-        title=title,
-        message=message,
-        site_name=site_name,
-        prefix=config.url_prefix,
-    )
-    return no_store(Response(body, status=status, mimetype="text/html"))
+        extra: dict[str, Any] = {"retryAfter": retry_after} if retry_after else {}
+        response = jsonify(error=page.code, message=message, **extra)
+        response.status_code = page.status
+    elif (own := config.pages.get("error")) and ERROR_PAGES.get(page.code) == page:
+        response = redirect(with_query(own, {"error": page.code}))
+    else:
+        body = render_template(
+            "auth/error.html",
+            code=page.code,
+            title=page.title,
+            message=message,
+            site_name=config.site_name,
+            prefix=config.url_prefix,
+        )
+        response = Response(body, status=page.status, mimetype="text/html")
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return no_store(response)
