@@ -247,12 +247,13 @@ class Auth:
                     adapter,
                     config.session_policy,
                     clock=clock,
-                    store_user_agent=config.store_user_agent
-                    and _stores(adapter, "session", "user_agent"),
+                    store_user_agent=_stores(adapter, "session", "user_agent"),
                     store_signed_in_with=_stores(adapter, "session", SIGNED_IN_WITH),
                 ),
                 clock=clock,
-                limits=RateLimits.from_config(config),
+                limits=RateLimits.from_config(
+                    config, next((p for p in chosen if isinstance(p, Email)), None)
+                ),
                 token_sealer=token_sealer(config.secrets),
                 features=features,
                 session_cookie=fixed_cookie_name(config.cookie_name, config),
