@@ -512,10 +512,14 @@ def test_redis_holds_no_address_or_ip_in_clear_and_every_key_expires(redis_uri: 
 # Through the app --------------------------------------------------------------------------------
 
 
+#: The limits of the apps of these tests unless they say otherwise.
+TWO_PER_HOUR = EmailLimits(per_address="2 per hour")
+
+
 def _app(
     uri: str,
     outbox: list[SignInEmail],
-    limits: EmailLimits | None = EmailLimits(per_address="2 per hour"),
+    limits: EmailLimits | None = TWO_PER_HOUR,
     max_attempts: int = 5,
     **config: Any,
 ) -> Flask:

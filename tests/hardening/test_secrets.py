@@ -91,6 +91,7 @@ from flask_authadapter.core.verification import CODE_ALPHABET
 from flask_authadapter.providers import OIDC, Email
 from flask_authadapter.providers.base import Provider
 from flask_authadapter.providers.email import SignInEmail
+from flask_authadapter.ratelimit import EmailLimits
 from tests.apps import DummyProvider
 from tests.mail import MailServer, free_port, sign_in_code, sign_in_link
 from tests.oidc import MockProvider, callback_target
@@ -321,6 +322,7 @@ class Harness:
         engine: Engine | None = None,
         oidc: bool = False,
         issuer: str | None = None,
+        email_limits: EmailLimits | None = None,
         **config: Any,
     ) -> Flask:
         """The real extension with Email, the DummyProvider ("dummy") and, with ``oidc``, the
@@ -328,7 +330,7 @@ class Harness:
         in production."""
         engine = engine if engine is not None else self.engine()
         adapter = SQLAlchemyAdapter(engine)
-        email = Email()
+        email = Email(timeout=5, rate_limits=email_limits or EmailLimits())
         built = email.message
 
         def message(**parts: Any) -> SignInEmail:
@@ -355,7 +357,6 @@ class Harness:
             AUTH_URL=BASE,
             AUTH_SITE_NAME="Secrets",
             MAIL_DEFAULT_SENDER="noreply@app.example",
-            AUTH_EMAIL_TIMEOUT=5,
             **self.smtp.config,
         )
         app.config.update(config)
@@ -982,7 +983,7 @@ def _oauth_signin(h: Harness) -> None:
 
 @flow("error-rate-limited", LINK, CODE, loggers=(SQL_LOGGER, "flask_authadapter"))
 def _rate_limited(h: Harness) -> None:
-    app = h.app(AUTH_RATELIMIT_EMAIL="1 per 10 minutes", AUTH_RATELIMIT_VERIFY="3 per 10 minutes")
+    app = h.app(email_limits=EmailLimits(per_address="1 per 10 minutes", verify="3 per 10 minutes"))
     client = h.browser(app)
     link, code = h.mail(client, "ada@example.com")
     assert_error(h.ask(client, "ada@example.com"), "RateLimited", 429)
