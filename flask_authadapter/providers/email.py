@@ -9,7 +9,7 @@ from __future__ import annotations
 import email.charset
 import smtplib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -168,7 +168,17 @@ class Email(Provider):
             "sender": self.sender or mail.get("MAIL_DEFAULT_SENDER"),
             "mail_server": f"{mail.get('MAIL_SERVER', '127.0.0.1')}:{mail.get('MAIL_PORT', 25)}",
             "custom_send": self.custom_send is not None,
+            "max_attempts": self.max_attempts,
+            "timeout": f"{self.timeout:g}s",
+            "rate_limits": _describe(self.rate_limits),
         }
+
+
+def _describe(limits: EmailLimits | None) -> str:
+    """``limits`` on one line for ``flask auth providers``."""
+    if limits is None:
+        return "off"
+    return ", ".join(f"{field.name}={getattr(limits, field.name)}" for field in fields(limits))
 
 
 def _positive_duration(argument: str, value: object) -> timedelta:

@@ -423,6 +423,12 @@ def test_settings_show_no_secret() -> None:
         "sender": SENDER,
         "mail_server": "smtp.acme.example:587",
         "custom_send": False,
+        "max_attempts": 5,
+        "timeout": "10s",
+        "rate_limits": (
+            "per_address=3 per 10 minutes, per_address_total=10 per 10 minutes, "
+            "per_network=20 per hour, send_budget=None, verify=30 per 10 minutes"
+        ),
     }
     assert MAIL_PASSWORD not in repr(settings)
 
@@ -448,6 +454,28 @@ def test_flask_auth_providers_never_prints_the_mail_password(custom_send: bool) 
     assert f"    sender: {SENDER}" in lines
     assert "    mail_server: smtp.acme.example:465" in lines
     assert f"    custom_send: {custom_send}" in lines
+    assert "    max_attempts: 5" in lines
+
+
+def test_flask_auth_providers_shows_the_email_settings_in_effect() -> None:
+    provider = Email(
+        send=lambda message: None,
+        max_attempts=3,
+        timeout=2.5,
+        rate_limits=EmailLimits(per_network="7 per hour"),
+    )
+    output = _app(provider).test_cli_runner().invoke(args=["auth", "providers"]).output
+    lines = output.splitlines()
+    assert "    max_attempts: 3" in lines
+    assert "    timeout: 2.5s" in lines
+    assert any(
+        line.startswith("    rate_limits: ") and "per_network=7 per hour" in line for line in lines
+    )
+    unlimited = _app(Email(send=lambda message: None, rate_limits=None))
+    assert (
+        "    rate_limits: off"
+        in unlimited.test_cli_runner().invoke(args=["auth", "providers"]).output.splitlines()
+    )
 
 
 # Flask-Mail's SMTP connection: refused, or silent -------------------------------------------------
