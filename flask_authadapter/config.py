@@ -12,6 +12,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,7 +22,10 @@ from .core.sessions import SessionPolicy
 __all__ = [
     "CONTENT_SECURITY_POLICY",
     "DEFAULTS",
+    "PAGE_KINDS",
+    "REMOVED",
     "AuthConfig",
+    "csrf_cookie_name",
     "in_the_environment",
     "load_config",
 ]
@@ -35,7 +39,12 @@ CONTENT_SECURITY_POLICY = (
     "frame-ancestors 'none'; base-uri 'none'"
 )
 
-#: Every setting with its default. ``AUTH_SECRET`` falls back to ``SECRET_KEY``.
+#: The session lifetimes of an app that sets none (SessionPolicy holds their values).
+_POLICY = SessionPolicy()
+
+#: Every setting with its default. ``AUTH_SECRET`` falls back to ``SECRET_KEY``. Email
+#: sign-in's own settings are the Email provider's arguments (``Email(max_attempts=...,
+#: timeout=..., rate_limits=EmailLimits(...))``).
 DEFAULTS: dict[str, Any] = {
     # The secret that signs CSRF tokens and MACs verification tokens; falls back to
     # SECRET_KEY. Old secrets in AUTH_SECRET_FALLBACKS still verify (rotation).
@@ -50,46 +59,59 @@ DEFAULTS: dict[str, Any] = {
     "AUTH_URL_PREFIX": "/auth",
     "AUTH_BLUEPRINT_NAME": "auth",
     # Sessions: sliding lifetime, how often the expiry is moved, optional absolute cap.
-    "AUTH_SESSION_MAX_AGE": timedelta(days=30),
-    "AUTH_SESSION_UPDATE_AGE": timedelta(days=1),
-    "AUTH_SESSION_ABSOLUTE_MAX_AGE": None,
-    # Keep the browser's user agent with each session (shown on the account page), when
-    # the adapter has somewhere to keep it.
-    "AUTH_SESSION_STORE_USER_AGENT": True,
+    "AUTH_SESSION_MAX_AGE": _POLICY.max_age,
+    "AUTH_SESSION_UPDATE_AGE": _POLICY.update_age,
+    "AUTH_SESSION_ABSOLUTE_MAX_AGE": _POLICY.absolute_max_age,
     # Cookies. Over HTTPS the names get the __Host- prefix (or __Secure- when a domain is
-    # set). AUTH_COOKIE_SECURE None means: secure when AUTH_URL (or the request) is https.
+    # set). The CSRF cookie is named after the session cookie (see csrf_cookie_name).
+    # AUTH_COOKIE_SECURE None means: secure when AUTH_URL (or the request) is https.
     "AUTH_COOKIE_NAME": "authadapter.session",
-    "AUTH_CSRF_COOKIE_NAME": "authadapter.csrf",
     "AUTH_COOKIE_SECURE": None,
     "AUTH_COOKIE_SAMESITE": "Lax",
     "AUTH_COOKIE_DOMAIN": None,
-    # The app's own pages instead of the blueprint's (paths or URLs), as Auth.js's `pages`.
-    "AUTH_PAGES_SIGNIN": None,
-    "AUTH_PAGES_SIGNOUT": None,
-    "AUTH_PAGES_ERROR": None,
-    "AUTH_PAGES_VERIFY_REQUEST": None,
+    # The app's own pages instead of the blueprint's (paths or URLs), as Auth.js's `pages`:
+    # a mapping of some of PAGE_KINDS, {"signin": "/login"}. None: the blueprint's.
+    "AUTH_PAGES": None,
     # Where to go after signing in or out when no callback_url was given.
     "AUTH_DEFAULT_REDIRECT": "/",
     # The site's name in page titles and emails (default: the app's name).
     "AUTH_SITE_NAME": None,
-    # Rate limits (the `limits` library's notation), counted in AUTH_RATELIMIT_STORAGE_URI:
-    # memory:// for one process, redis://host:6379 to share the counts between instances.
-    # A client network is an IPv4 address or an IPv6 /64; an address's mailbox is the
-    # address without its +tag.
-    "AUTH_RATELIMIT_ENABLED": True,
+    # Where the rate-limit counters live (the `limits` library's storage URI): memory://
+    # for one process, redis://host:6379 to share the counts between instances.
     "AUTH_RATELIMIT_STORAGE_URI": "memory://",
-    "AUTH_RATELIMIT_EMAIL": "3 per 10 minutes",  # sign-in emails per mailbox per network
-    "AUTH_RATELIMIT_EMAIL_TOTAL": "10 per 10 minutes",  # per mailbox, all networks together
-    "AUTH_RATELIMIT_IP": "20 per hour",  # sign-in emails per client network
-    "AUTH_RATELIMIT_SEND_GLOBAL": None,  # sign-in emails of the whole app (None: no budget)
-    "AUTH_RATELIMIT_VERIFY": "30 per 10 minutes",  # link/code redemptions per client network
-    # Codes that may be tried per sign-in request before that code is void (its link is not).
-    "AUTH_CODE_MAX_ATTEMPTS": 5,
-    # Seconds before a silent SMTP server is given up on.
-    "AUTH_EMAIL_TIMEOUT": 10,
     # The Content-Security-Policy header of the blueprint's pages (None: send none). An app
     # whose own auth/base.html has an inline <style> or <script> allows it here.
     "AUTH_CONTENT_SECURITY_POLICY": CONTENT_SECURITY_POLICY,
+}
+
+#: The pages an app may replace with its own in AUTH_PAGES.
+PAGE_KINDS = ("signin", "signout", "error", "verify_request")
+
+_EMAIL_LIMIT = "moved: pass Email(rate_limits=EmailLimits({}=...)) (flask_authadapter.ratelimit)"
+
+#: Settings no longer read, and what replaces each: :func:`load_config` refuses them, so
+#: that no app's setting is silently ignored.
+REMOVED: dict[str, str] = {
+    "AUTH_RATELIMIT_ENABLED": "moved: pass Email(rate_limits=None) to turn the limits off",
+    "AUTH_RATELIMIT_EMAIL": _EMAIL_LIMIT.format("per_address"),
+    "AUTH_RATELIMIT_EMAIL_TOTAL": _EMAIL_LIMIT.format("per_address_total"),
+    "AUTH_RATELIMIT_IP": _EMAIL_LIMIT.format("per_network"),
+    "AUTH_RATELIMIT_SEND_GLOBAL": _EMAIL_LIMIT.format("send_budget"),
+    "AUTH_RATELIMIT_VERIFY": _EMAIL_LIMIT.format("verify"),
+    "AUTH_CODE_MAX_ATTEMPTS": "moved: pass Email(max_attempts=...)",
+    "AUTH_EMAIL_TIMEOUT": "moved: pass Email(timeout=...) (seconds)",
+    **{
+        f"AUTH_PAGES_{kind.upper()}": f'moved: set AUTH_PAGES = {{"{kind}": ...}}'
+        for kind in PAGE_KINDS
+    },
+    "AUTH_CSRF_COOKIE_NAME": (
+        "removed: the CSRF cookie is named after AUTH_COOKIE_NAME (its last .part replaced "
+        "by .csrf: authadapter.session gives authadapter.csrf); set AUTH_COOKIE_NAME only"
+    ),
+    "AUTH_SESSION_STORE_USER_AGENT": (
+        "removed: a session's user agent is kept when the adapter's sessions table has a "
+        "user_agent column; use session models without that column to keep none"
+    ),
 }
 
 _SAMESITE = {"lax": "Lax", "strict": "Strict", "none": "None"}
@@ -105,7 +127,6 @@ class AuthConfig:
     url_prefix: str
     blueprint_name: str
     session_policy: SessionPolicy
-    store_user_agent: bool
     cookie_name: str
     csrf_cookie_name: str
     cookie_secure: bool | None
@@ -114,15 +135,7 @@ class AuthConfig:
     pages: Mapping[str, str | None]
     default_redirect: str
     site_name: str
-    ratelimit_enabled: bool
     ratelimit_storage_uri: str
-    ratelimit_email: str
-    ratelimit_email_total: str
-    ratelimit_ip: str
-    ratelimit_send_global: str | None
-    ratelimit_verify: str
-    code_max_attempts: int
-    email_timeout: float
     content_security_policy: str | None
 
     @property
@@ -229,6 +242,7 @@ def load_config(config: Mapping[str, Any], *, app_name: str = "") -> AuthConfig:
     def get(key: str) -> Any:
         return config.get(key, DEFAULTS[key])
 
+    _refuse_removed(config)
     secret, fallbacks = _secrets(config)
     max_age = _duration("AUTH_SESSION_MAX_AGE", get("AUTH_SESSION_MAX_AGE"))
     update_age = _duration("AUTH_SESSION_UPDATE_AGE", get("AUTH_SESSION_UPDATE_AGE"))
@@ -255,10 +269,7 @@ def load_config(config: Mapping[str, Any], *, app_name: str = "") -> AuthConfig:
     insecure_url = url is not None and url.startswith("http://")
     if samesite == "None" and (cookie_secure is False or (cookie_secure is None and insecure_url)):
         raise ConfigurationError("AUTH_COOKIE_SAMESITE=None needs secure cookies")
-    pages = {
-        kind: _optional_text(f"AUTH_PAGES_{kind.upper()}", get(f"AUTH_PAGES_{kind.upper()}"))
-        for kind in ("signin", "signout", "error", "verify_request")
-    }
+    cookie_name = _cookie_name("AUTH_COOKIE_NAME", get("AUTH_COOKIE_NAME"))
     return AuthConfig(
         secret=secret,
         secret_fallbacks=fallbacks,
@@ -266,61 +277,60 @@ def load_config(config: Mapping[str, Any], *, app_name: str = "") -> AuthConfig:
         url_prefix=_prefix(get("AUTH_URL_PREFIX")),
         blueprint_name=_blueprint_name(get("AUTH_BLUEPRINT_NAME")),
         session_policy=policy,
-        store_user_agent=_flag(
-            "AUTH_SESSION_STORE_USER_AGENT", get("AUTH_SESSION_STORE_USER_AGENT")
-        ),
-        cookie_name=_cookie_name("AUTH_COOKIE_NAME", get("AUTH_COOKIE_NAME")),
-        csrf_cookie_name=_cookie_name("AUTH_CSRF_COOKIE_NAME", get("AUTH_CSRF_COOKIE_NAME")),
+        cookie_name=cookie_name,
+        csrf_cookie_name=csrf_cookie_name(cookie_name),
         cookie_secure=cookie_secure,
         cookie_samesite=samesite,
         cookie_domain=_optional_text("AUTH_COOKIE_DOMAIN", get("AUTH_COOKIE_DOMAIN")),
-        pages=pages,
+        pages=_pages(get("AUTH_PAGES")),
         default_redirect=_text("AUTH_DEFAULT_REDIRECT", get("AUTH_DEFAULT_REDIRECT")),
         site_name=_optional_text("AUTH_SITE_NAME", get("AUTH_SITE_NAME"))
         or app_name
         or "this site",
-        ratelimit_enabled=_flag("AUTH_RATELIMIT_ENABLED", get("AUTH_RATELIMIT_ENABLED")),
         ratelimit_storage_uri=_text(
             "AUTH_RATELIMIT_STORAGE_URI", get("AUTH_RATELIMIT_STORAGE_URI")
         ),
-        ratelimit_email=_text("AUTH_RATELIMIT_EMAIL", get("AUTH_RATELIMIT_EMAIL")),
-        ratelimit_email_total=_text(
-            "AUTH_RATELIMIT_EMAIL_TOTAL", get("AUTH_RATELIMIT_EMAIL_TOTAL")
-        ),
-        ratelimit_ip=_text("AUTH_RATELIMIT_IP", get("AUTH_RATELIMIT_IP")),
-        ratelimit_send_global=_optional_limit(
-            "AUTH_RATELIMIT_SEND_GLOBAL", get("AUTH_RATELIMIT_SEND_GLOBAL")
-        ),
-        ratelimit_verify=_text("AUTH_RATELIMIT_VERIFY", get("AUTH_RATELIMIT_VERIFY")),
-        code_max_attempts=_count("AUTH_CODE_MAX_ATTEMPTS", get("AUTH_CODE_MAX_ATTEMPTS")),
-        email_timeout=_seconds("AUTH_EMAIL_TIMEOUT", get("AUTH_EMAIL_TIMEOUT")),
         content_security_policy=_policy(get("AUTH_CONTENT_SECURITY_POLICY")),
     )
 
 
-def _optional_limit(name: str, value: Any) -> str | None:
-    """A limit's text, or None (unset). Whether the text is a limit is checked, at start-up
-    too, where the limits are built (:class:`~flask_authadapter.ratelimit.RateLimits`)."""
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
+def _refuse_removed(config: Mapping[str, Any]) -> None:
+    """Raise for every setting of :data:`REMOVED` the app still sets, saying what replaces it."""
+    found = [f"{key} {REMOVED[key]}" for key in REMOVED if key in config]
+    if found:
+        raise ConfigurationError("; ".join(found))
+
+
+def _pages(value: Any) -> Mapping[str, str | None]:
+    """AUTH_PAGES: the app's own page for each of :data:`PAGE_KINDS` it names."""
+    if value is None:
+        value = {}
+    if not isinstance(value, Mapping):
         raise ConfigurationError(
-            f"{name} must be a limit such as '1000 per hour', or None for none, not {value!r}"
+            f'AUTH_PAGES must be a mapping such as {{"signin": "/login"}}, not {value!r}'
         )
-    return value
+    unknown = sorted(repr(kind) for kind in value if kind not in PAGE_KINDS)
+    if unknown:
+        raise ConfigurationError(
+            f"AUTH_PAGES names no such page: {', '.join(unknown)} (the pages are "
+            f"{', '.join(PAGE_KINDS)})"
+        )
+    return MappingProxyType(
+        {kind: _optional_text(f'AUTH_PAGES["{kind}"]', value.get(kind)) for kind in PAGE_KINDS}
+    )
 
 
-def _count(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise ConfigurationError(f"{name} must be a whole number, not {value!r}")
-    if isinstance(value, str):
-        if not value.strip().isdigit():
-            raise ConfigurationError(f"{name} must be a whole number, not {value!r}")
-        value = int(value)
-    count = int(value)
-    if count < 1:
-        raise ConfigurationError(f"{name} must be at least 1")
-    return count
+def csrf_cookie_name(cookie_name: str) -> str:
+    """The CSRF cookie's name, made from the session cookie's: its last ``.part`` replaced
+    by ``.csrf`` (``authadapter.session`` gives ``authadapter.csrf``), or ``.csrf`` added."""
+    stem = cookie_name.rpartition(".")[0] or cookie_name
+    name = f"{stem}.csrf"
+    if name == cookie_name:
+        raise ConfigurationError(
+            f"AUTH_COOKIE_NAME must not end in .csrf, which names the CSRF cookie made from "
+            f"it, not {cookie_name!r}"
+        )
+    return name
 
 
 def _text(name: str, value: Any) -> str:
@@ -358,24 +368,6 @@ def _blueprint_name(value: Any) -> str:
             f"and _, no dots), not {value!r}"
         )
     return value
-
-
-def _seconds(name: str, value: Any) -> float:
-    """A positive number of seconds (a number, its text, or a timedelta)."""
-    if isinstance(value, timedelta):
-        seconds = value.total_seconds()
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = float(value)
-    else:
-        try:
-            seconds = float(value) if isinstance(value, str) else -1.0
-        except ValueError:
-            seconds = -1.0
-    if not seconds > 0 or seconds == float("inf"):
-        raise ConfigurationError(
-            f"{name} must be a positive number of seconds (or a timedelta), not {value!r}"
-        )
-    return seconds
 
 
 def _policy(value: Any) -> str | None:

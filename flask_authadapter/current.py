@@ -138,7 +138,7 @@ def sign_out() -> None:
 
 
 def signin_url(callback_url: str | None = None) -> str:
-    """The sign-in page (the app's own if AUTH_PAGES_SIGNIN is set), with ``callback_url``."""
+    """The sign-in page (the app's own if AUTH_PAGES names one), with ``callback_url``."""
     state = auth_state()
     page = state.config.pages.get("signin") or url_for(state.endpoint("signin_page"))
     return with_query(page, {"callback_url": callback_url} if callback_url else {})

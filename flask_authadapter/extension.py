@@ -122,16 +122,13 @@ class Auth:
         ``app.config`` shows the values in effect; they are read once, here: later changes
         are ignored): ``AUTH_SECRET``, ``AUTH_SECRET_FALLBACKS``, ``AUTH_URL``,
         ``AUTH_URL_PREFIX``, ``AUTH_BLUEPRINT_NAME``, ``AUTH_SESSION_MAX_AGE``,
-        ``AUTH_SESSION_UPDATE_AGE``, ``AUTH_SESSION_ABSOLUTE_MAX_AGE``,
-        ``AUTH_SESSION_STORE_USER_AGENT``, ``AUTH_COOKIE_NAME``, ``AUTH_CSRF_COOKIE_NAME``,
+        ``AUTH_SESSION_UPDATE_AGE``, ``AUTH_SESSION_ABSOLUTE_MAX_AGE``, ``AUTH_COOKIE_NAME``,
         ``AUTH_COOKIE_SECURE``, ``AUTH_COOKIE_SAMESITE``, ``AUTH_COOKIE_DOMAIN``,
-        ``AUTH_PAGES_SIGNIN``, ``AUTH_PAGES_SIGNOUT``, ``AUTH_PAGES_ERROR``,
-        ``AUTH_PAGES_VERIFY_REQUEST``, ``AUTH_DEFAULT_REDIRECT``, ``AUTH_SITE_NAME``,
-        ``AUTH_RATELIMIT_ENABLED``, ``AUTH_RATELIMIT_STORAGE_URI``, ``AUTH_RATELIMIT_EMAIL``,
-        ``AUTH_RATELIMIT_EMAIL_TOTAL``, ``AUTH_RATELIMIT_IP``, ``AUTH_RATELIMIT_SEND_GLOBAL``,
-        ``AUTH_RATELIMIT_VERIFY``, ``AUTH_CODE_MAX_ATTEMPTS``, ``AUTH_EMAIL_TIMEOUT``,
-        ``AUTH_CONTENT_SECURITY_POLICY`` (defaults and meanings: :data:`config.DEFAULTS`),
-        and the providers' ``AUTH_<ID>_CLIENT_ID`` / ``AUTH_<ID>_CLIENT_SECRET``.
+        ``AUTH_PAGES``, ``AUTH_DEFAULT_REDIRECT``, ``AUTH_SITE_NAME``,
+        ``AUTH_RATELIMIT_STORAGE_URI``, ``AUTH_CONTENT_SECURITY_POLICY`` (defaults and
+        meanings: :data:`config.DEFAULTS`; a setting no longer read is refused, see
+        :data:`config.REMOVED`), and the providers' ``AUTH_<ID>_CLIENT_ID`` /
+        ``AUTH_<ID>_CLIENT_SECRET``. Email sign-in's settings are ``Email(...)`` arguments.
         """
         adapter = adapter if adapter is not None else self.adapter
         if adapter is None:
@@ -172,12 +169,13 @@ class Auth:
                     adapter,
                     config.session_policy,
                     clock=clock,
-                    store_user_agent=config.store_user_agent
-                    and _stores(adapter, "session", "user_agent"),
+                    store_user_agent=_stores(adapter, "session", "user_agent"),
                     store_signed_in_with=_stores(adapter, "session", SIGNED_IN_WITH),
                 ),
                 clock=clock,
-                limits=RateLimits.from_config(config),
+                limits=RateLimits.from_config(
+                    config, next((p for p in chosen if isinstance(p, Email)), None)
+                ),
                 callbacks=self.callbacks,
                 token_sealer=token_sealer(secrets),
                 pending_sealer=Sealer(secrets, purpose=PENDING_PURPOSE),

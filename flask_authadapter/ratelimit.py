@@ -22,7 +22,8 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from limits import RateLimitItem, parse_many
 from limits.storage import Storage, storage_from_string
@@ -34,17 +35,18 @@ from .core.errors import ConfigurationError, RateLimited, StorageError
 if TYPE_CHECKING:
     from .config import AuthConfig
 
-__all__ = ["RateLimits", "client_network"]
+__all__ = ["EmailLimits", "RateLimits", "client_network"]
 
 T = TypeVar("T")
 
-#: The setting each limit is read from, named in configuration errors.
-SETTINGS = {
-    "send_per_email": "AUTH_RATELIMIT_EMAIL",
-    "send_per_email_total": "AUTH_RATELIMIT_EMAIL_TOTAL",
-    "send_per_ip": "AUTH_RATELIMIT_IP",
-    "send_global": "AUTH_RATELIMIT_SEND_GLOBAL",
-    "verify_per_ip": "AUTH_RATELIMIT_VERIFY",
+#: The counter each of :class:`EmailLimits`'s fields is kept in (also the storage's key
+#: prefix, so renaming one would restart its counts).
+COUNTERS = {
+    "per_address": "send_per_email",
+    "per_address_total": "send_per_email_total",
+    "per_network": "send_per_ip",
+    "send_budget": "send_global",
+    "verify": "verify_per_ip",
 }
 
 #: IPv6 clients are counted by their /64: one subscriber's link, however many addresses it
@@ -66,27 +68,76 @@ def client_network(ip: str) -> str:
     return str(address)
 
 
-class RateLimits:
-    """The limits of one app, counted in one storage.
+@dataclass(frozen=True)
+class EmailLimits:
+    """How often sign-in emails may be asked for and links and codes redeemed, in the
+    ``limits`` library's notation (``"3 per 10 minutes"``; several joined with ``;``).
 
-    Sign-in emails: ``send_per_email`` per mailbox and requesting network,
-    ``send_per_email_total`` per mailbox from all networks, ``send_per_ip`` per network, and
-    ``send_global`` (optional) for the whole app. ``verify_per_ip`` limits link and code
-    redemptions; ``code_attempts`` codes may be tried per sign-in request.
+    ``per_address``: sign-in emails to one mailbox from one client network;
+    ``per_address_total``: to one mailbox from all networks together (a flood);
+    ``per_network``: asked for from one client network; ``send_budget``: every sign-in email
+    of the app (None: no budget); ``verify``: link and code redemptions from one network.
+    Checked when built: a bad limit is a :class:`ValueError` naming the argument.
+    """
+
+    per_address: str = "3 per 10 minutes"
+    per_address_total: str = "10 per 10 minutes"
+    per_network: str = "20 per hour"
+    send_budget: str | None = None
+    verify: str = "30 per 10 minutes"
+
+    def __post_init__(self) -> None:
+        self.rules()  # raises for a limit that is not one
+
+    def rules(self) -> dict[str, list[RateLimitItem]]:
+        """The parsed limits by counter name (:data:`COUNTERS`); no ``send_global`` when
+        ``send_budget`` is None."""
+        rules: dict[str, list[RateLimitItem]] = {}
+        for argument, counter in COUNTERS.items():
+            text = getattr(self, argument)
+            if text is None and argument == "send_budget":
+                continue
+            try:
+                items = parse_many(text) if isinstance(text, str) else []
+            except ValueError:
+                items = []
+            if not items or any(item.amount < 1 for item in items):
+                optional = " (or None for no budget)" if argument == "send_budget" else ""
+                raise ValueError(
+                    f"EmailLimits({argument}=...) must be a limit such as '3 per 10 minutes' "
+                    f"(several may be joined with ';'){optional}, not {text!r}"
+                )
+            rules[counter] = items
+        return rules
+
+
+class EmailSettings(Protocol):
+    """What the counters take from the Email provider."""
+
+    @property
+    def rate_limits(self) -> EmailLimits | None:
+        """Its limits, or None for none."""
+
+    @property
+    def max_attempts(self) -> int:
+        """Code tries per sign-in request."""
+
+
+class RateLimits:
+    """The counters of one app, kept in one storage.
+
+    ``limits`` (the Email provider's :class:`EmailLimits`; None: never refuse) bounds the
+    sign-in emails and the redemptions; ``code_attempts`` codes may be tried per sign-in
+    request, counted whatever ``limits`` is. ``key_secret`` keys the counters' HMACs.
     """
 
     def __init__(
         self,
-        storage_uri: str = "memory://",
+        storage_uri: str,
         *,
+        limits: EmailLimits | None,
+        code_attempts: int,
         key_secret: str = "",
-        send_per_email: str = "3 per 10 minutes",
-        send_per_email_total: str = "10 per 10 minutes",
-        send_per_ip: str = "20 per hour",
-        send_global: str | None = None,
-        verify_per_ip: str = "30 per 10 minutes",
-        code_attempts: int = 5,
-        enabled: bool = True,
     ) -> None:
         try:
             storage = storage_from_string(storage_uri)
@@ -101,48 +152,28 @@ class RateLimits:
         self.storage: Storage = storage
         self.limiter = MovingWindowRateLimiter(self.storage)
         self._key_secret = key_secret.encode("utf-8")
-        self.rules: dict[str, list[RateLimitItem]] = {}
-        for name, text in (
-            ("send_per_email", send_per_email),
-            ("send_per_email_total", send_per_email_total),
-            ("send_per_ip", send_per_ip),
-            ("send_global", send_global),
-            ("verify_per_ip", verify_per_ip),
-        ):
-            if text is None and name == "send_global":
-                continue  # no global budget: the default
-            try:
-                items = parse_many(text) if isinstance(text, str) else []
-            except ValueError:
-                items = []
-            if not items or any(item.amount < 1 for item in items):
-                raise ConfigurationError(
-                    f"rate limit {name} ({SETTINGS[name]}): {text!r} is not a limit such as "
-                    "'3 per 10 minutes' (several may be joined with ';')"
-                )
-            self.rules[name] = items
-        if code_attempts < 1:
-            raise ConfigurationError("AUTH_CODE_MAX_ATTEMPTS must be at least 1")
+        self.limits = limits
+        self.rules = limits.rules() if limits is not None else {}
         self.code_attempts = code_attempts
-        self.enabled = enabled
         # One code try claimed at a time in this process: the memory storage's increment is
         # not atomic when threads race on a new key (and may even fail). Across processes
         # the shared storage's own increment is (Redis: one script).
         self._claiming = threading.Lock()
 
+    @property
+    def enabled(self) -> bool:
+        """Whether sign-in emails and redemptions are limited (code tries always are)."""
+        return self.limits is not None
+
     @classmethod
-    def from_config(cls, config: AuthConfig) -> RateLimits:
-        """The limits an app's settings describe."""
+    def from_config(cls, config: AuthConfig, email: EmailSettings | None) -> RateLimits:
+        """The counters of an app's settings, with its Email provider's limits (none without
+        one: nothing is sent or redeemed then)."""
         return cls(
             config.ratelimit_storage_uri,
             key_secret=config.secret,
-            send_per_email=config.ratelimit_email,
-            send_per_email_total=config.ratelimit_email_total,
-            send_per_ip=config.ratelimit_ip,
-            send_global=config.ratelimit_send_global,
-            verify_per_ip=config.ratelimit_verify,
-            code_attempts=config.code_max_attempts,
-            enabled=config.ratelimit_enabled,
+            limits=email.rate_limits if email is not None else None,
+            code_attempts=email.max_attempts if email is not None else 1,
         )
 
     def _key(self, value: str) -> str:

@@ -89,10 +89,9 @@ def _build(engine: Engine, clock: Any, sent: list[Any]) -> Flask:
     adapter.metadata.create_all(engine)
     app, _ = make_app(
         adapter,
-        providers=[Email(send=sent.append), DummyProvider("dummy")],
+        providers=[Email(send=sent.append, rate_limits=None), DummyProvider("dummy")],
         clock=clock,
         AUTH_URL=_BASE,
-        AUTH_RATELIMIT_ENABLED=False,
     )
     return app
 

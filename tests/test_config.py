@@ -13,8 +13,11 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from flask_authadapter.config import DEFAULTS, AuthConfig, load_config
+from flask_authadapter.config import DEFAULTS, PAGE_KINDS, REMOVED, AuthConfig, load_config
 from flask_authadapter.core.errors import ConfigurationError
+from flask_authadapter.core.sessions import SessionPolicy
+from flask_authadapter.providers.email import Email
+from flask_authadapter.ratelimit import EmailLimits
 
 SECRET = "config-test-secret-" + "s" * 40
 
@@ -44,28 +47,30 @@ def test_the_defaults_are_those_of_DEFAULTS() -> None:
     assert policy.max_age == DEFAULTS["AUTH_SESSION_MAX_AGE"] == timedelta(days=30)
     assert policy.update_age == DEFAULTS["AUTH_SESSION_UPDATE_AGE"] == timedelta(days=1)
     assert policy.absolute_max_age is DEFAULTS["AUTH_SESSION_ABSOLUTE_MAX_AGE"] is None
-    assert config.store_user_agent is DEFAULTS["AUTH_SESSION_STORE_USER_AGENT"] is True
-    assert config.cookie_name == DEFAULTS["AUTH_COOKIE_NAME"]
-    assert config.csrf_cookie_name == DEFAULTS["AUTH_CSRF_COOKIE_NAME"]
+    assert config.cookie_name == DEFAULTS["AUTH_COOKIE_NAME"] == "authadapter.session"
+    assert config.csrf_cookie_name == "authadapter.csrf"
     assert config.cookie_secure is DEFAULTS["AUTH_COOKIE_SECURE"] is None
     assert config.cookie_samesite == DEFAULTS["AUTH_COOKIE_SAMESITE"] == "Lax"
     assert config.cookie_domain is DEFAULTS["AUTH_COOKIE_DOMAIN"] is None
-    assert dict(config.pages) == {
-        "signin": DEFAULTS["AUTH_PAGES_SIGNIN"],
-        "signout": DEFAULTS["AUTH_PAGES_SIGNOUT"],
-        "error": DEFAULTS["AUTH_PAGES_ERROR"],
-        "verify_request": DEFAULTS["AUTH_PAGES_VERIFY_REQUEST"],
-    }
+    assert DEFAULTS["AUTH_PAGES"] is None
+    assert dict(config.pages) == dict.fromkeys(PAGE_KINDS)  # the blueprint's own pages
     assert config.default_redirect == DEFAULTS["AUTH_DEFAULT_REDIRECT"] == "/"
     assert config.site_name == "shop"  # AUTH_SITE_NAME None: the app's name
     assert config.blueprint_name == DEFAULTS["AUTH_BLUEPRINT_NAME"] == "auth"
-    assert config.email_timeout == DEFAULTS["AUTH_EMAIL_TIMEOUT"] == 10
+    assert config.ratelimit_storage_uri == DEFAULTS["AUTH_RATELIMIT_STORAGE_URI"] == "memory://"
     assert config.content_security_policy == DEFAULTS["AUTH_CONTENT_SECURITY_POLICY"]
 
 
 def test_every_setting_has_the_auth_prefix() -> None:
     assert DEFAULTS
     assert all(key.startswith("AUTH_") for key in DEFAULTS)
+
+
+def test_the_session_defaults_are_the_session_policys() -> None:
+    policy = SessionPolicy()
+    assert DEFAULTS["AUTH_SESSION_MAX_AGE"] == policy.max_age
+    assert DEFAULTS["AUTH_SESSION_UPDATE_AGE"] == policy.update_age
+    assert DEFAULTS["AUTH_SESSION_ABSOLUTE_MAX_AGE"] == policy.absolute_max_age
 
 
 def test_an_explicit_None_means_the_default_for_optional_settings() -> None:
@@ -371,46 +376,200 @@ def test_bad_cookie_secure_values_are_refused(bad: Any) -> None:
     assert "AUTH_COOKIE_SECURE" in refused(AUTH_COOKIE_SECURE=bad)
 
 
-@pytest.mark.parametrize("bad", ["maybe", [True]])
-def test_bad_store_user_agent_values_are_refused(bad: Any) -> None:
-    assert "AUTH_SESSION_STORE_USER_AGENT" in refused(AUTH_SESSION_STORE_USER_AGENT=bad)
-
-
 def test_cookie_names_and_domain() -> None:
-    config = load(
-        AUTH_COOKIE_NAME="shop.sid",
-        AUTH_CSRF_COOKIE_NAME="shop.csrf",
-        AUTH_COOKIE_DOMAIN="shop.example",
-    )
+    config = load(AUTH_COOKIE_NAME="shop.sid", AUTH_COOKIE_DOMAIN="shop.example")
     assert (config.cookie_name, config.csrf_cookie_name) == ("shop.sid", "shop.csrf")
     assert config.cookie_domain == "shop.example"
 
 
+@pytest.mark.parametrize(
+    ("session", "csrf"),
+    [
+        ("authadapter.session", "authadapter.csrf"),
+        ("shop_session", "shop_session.csrf"),
+        ("my.shop.sid", "my.shop.csrf"),
+        (".sid", ".sid.csrf"),
+    ],
+)
+def test_the_csrf_cookie_is_named_after_the_session_cookie(session: str, csrf: str) -> None:
+    assert load(AUTH_COOKIE_NAME=session).csrf_cookie_name == csrf
+
+
+def test_a_session_cookie_name_ending_in_csrf_is_refused() -> None:
+    message = refused(AUTH_COOKIE_NAME="shop.csrf")
+    assert "AUTH_COOKIE_NAME" in message
+    assert ".csrf" in message
+
+
+@pytest.mark.parametrize("bad", ["", "shop session", "shop;sid", "sé", None, 5])
+def test_bad_cookie_names_are_refused(bad: Any) -> None:
+    assert "AUTH_COOKIE_NAME" in refused(AUTH_COOKIE_NAME=bad)
+
+
+# AUTH_PAGES ------------------------------------------------------------------------------
+
+
 def test_pages() -> None:
-    config = load(AUTH_PAGES_SIGNIN="/login", AUTH_PAGES_ERROR="", AUTH_DEFAULT_REDIRECT="/home")
+    config = load(AUTH_PAGES={"signin": "/login", "error": ""}, AUTH_DEFAULT_REDIRECT="/home")
     assert config.pages["signin"] == "/login"
     assert config.pages["error"] is None  # empty: the blueprint's page
+    assert config.pages["signout"] is None  # not named: the blueprint's page
     assert config.default_redirect == "/home"
 
 
-# Rate limits -----------------------------------------------------------------------------
+def test_every_page_may_be_the_apps_own() -> None:
+    pages = {kind: f"/my/{kind}" for kind in PAGE_KINDS}
+    assert dict(load(AUTH_PAGES=pages).pages) == pages
 
 
-def test_the_send_limits() -> None:
-    config = load()
-    assert config.ratelimit_email_total == DEFAULTS["AUTH_RATELIMIT_EMAIL_TOTAL"]
-    assert config.ratelimit_send_global is DEFAULTS["AUTH_RATELIMIT_SEND_GLOBAL"] is None
-    assert load(AUTH_RATELIMIT_SEND_GLOBAL="").ratelimit_send_global is None
-    config = load(AUTH_RATELIMIT_EMAIL_TOTAL="20 per hour", AUTH_RATELIMIT_SEND_GLOBAL="5/hour")
-    assert config.ratelimit_email_total == "20 per hour"
-    assert config.ratelimit_send_global == "5/hour"
+def test_the_pages_cannot_be_changed_after_loading() -> None:
+    config = load(AUTH_PAGES={"signin": "/login"})
+    with pytest.raises(TypeError):
+        config.pages["signin"] = "/elsewhere"  # type: ignore[index]
 
 
-@pytest.mark.parametrize("bad", [1000, 10.5, True, ["1000 per hour"]])
-def test_a_global_send_budget_that_is_not_text_is_refused(bad: Any) -> None:
-    message = refused(AUTH_RATELIMIT_SEND_GLOBAL=bad)
-    assert "AUTH_RATELIMIT_SEND_GLOBAL" in message
-    assert "1000 per hour" in message  # says what to write instead
+@pytest.mark.parametrize("unknown", ["sign_in", "verify-request", "newUser"])
+def test_an_unknown_page_is_refused_naming_the_known_ones(unknown: str) -> None:
+    message = refused(AUTH_PAGES={"signin": "/login", unknown: "/x"})
+    assert "AUTH_PAGES" in message
+    assert repr(unknown) in message
+    assert all(kind in message for kind in PAGE_KINDS)
+
+
+@pytest.mark.parametrize("bad", ["/login", ["/login"], 5])
+def test_pages_that_are_not_a_mapping_are_refused(bad: Any) -> None:
+    message = refused(AUTH_PAGES=bad)
+    assert "AUTH_PAGES must be a mapping" in message
+    assert '{"signin": "/login"}' in message  # says what to write instead
+
+
+@pytest.mark.parametrize("bad", [5, ["/login"]])
+def test_a_page_that_is_not_text_is_refused(bad: Any) -> None:
+    assert 'AUTH_PAGES["signin"]' in refused(AUTH_PAGES={"signin": bad})
+
+
+def test_pages_from_the_environment_as_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FLASK_AUTH_SECRET", SECRET)
+    monkeypatch.setenv("FLASK_AUTH_PAGES", '{"signin": "/login", "error": "/oops"}')
+    app = Flask(__name__)
+    app.config.from_prefixed_env()
+    pages = load_config(app.config).pages
+    assert (pages["signin"], pages["error"], pages["signout"]) == ("/login", "/oops", None)
+
+
+# Removed settings --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "replacement"),
+    [
+        ("AUTH_RATELIMIT_ENABLED", False, "Email(rate_limits=None)"),
+        ("AUTH_RATELIMIT_EMAIL", "3 per hour", "EmailLimits(per_address=...)"),
+        ("AUTH_RATELIMIT_EMAIL_TOTAL", "9 per hour", "EmailLimits(per_address_total=...)"),
+        ("AUTH_RATELIMIT_IP", "9 per hour", "EmailLimits(per_network=...)"),
+        ("AUTH_RATELIMIT_SEND_GLOBAL", "9 per hour", "EmailLimits(send_budget=...)"),
+        ("AUTH_RATELIMIT_VERIFY", "9 per hour", "EmailLimits(verify=...)"),
+        ("AUTH_CODE_MAX_ATTEMPTS", 3, "Email(max_attempts=...)"),
+        ("AUTH_EMAIL_TIMEOUT", 5, "Email(timeout=...)"),
+        ("AUTH_PAGES_SIGNIN", "/login", '{"signin": ...}'),
+        ("AUTH_PAGES_SIGNOUT", "/bye", '{"signout": ...}'),
+        ("AUTH_PAGES_ERROR", "/oops", '{"error": ...}'),
+        ("AUTH_PAGES_VERIFY_REQUEST", "/check", '{"verify_request": ...}'),
+        ("AUTH_CSRF_COOKIE_NAME", "shop.csrf", "AUTH_COOKIE_NAME"),
+        ("AUTH_SESSION_STORE_USER_AGENT", False, "user_agent column"),
+    ],
+)
+def test_a_removed_setting_is_refused_saying_what_replaces_it(
+    key: str, value: Any, replacement: str
+) -> None:
+    message = refused(**{key: value})
+    assert message.startswith(key)
+    assert replacement in message
+
+
+def test_every_removed_setting_is_tested_and_none_is_still_read() -> None:
+    assert len(REMOVED) == 14
+    assert not set(REMOVED) & set(DEFAULTS)
+
+
+def test_a_removed_setting_set_to_None_is_refused_too() -> None:
+    """Any value: the app meant something by setting it."""
+    assert "AUTH_EMAIL_TIMEOUT" in refused(AUTH_EMAIL_TIMEOUT=None)
+
+
+def test_every_removed_setting_an_app_sets_is_named_at_once() -> None:
+    message = refused(AUTH_RATELIMIT_IP="9 per hour", AUTH_PAGES_ERROR="/oops")
+    assert "AUTH_RATELIMIT_IP" in message
+    assert "AUTH_PAGES_ERROR" in message
+
+
+def test_a_removed_setting_from_the_environment_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FLASK_AUTH_SECRET", SECRET)
+    monkeypatch.setenv("FLASK_AUTH_RATELIMIT_ENABLED", "false")
+    app = Flask(__name__)
+    app.config.from_prefixed_env()
+    with pytest.raises(ConfigurationError, match="AUTH_RATELIMIT_ENABLED moved"):
+        load_config(app.config)
+
+
+def test_init_app_refuses_a_removed_setting_and_leaves_the_app_as_it_was() -> None:
+    from flask_authadapter import Auth
+    from flask_authadapter.adapters.memory import MemoryAdapter
+
+    app = Flask(__name__)
+    app.config.update(AUTH_SECRET=SECRET, AUTH_CODE_MAX_ATTEMPTS=3)
+    with pytest.raises(ConfigurationError, match=r"Email\(max_attempts=\.\.\.\)"):
+        Auth(app, adapter=MemoryAdapter())
+    assert "authadapter" not in app.extensions
+
+
+# Email sign-in's settings: Email(...) arguments ---------------------------------------------
+
+
+def test_email_sign_ins_settings_are_the_providers_arguments() -> None:
+    limits = EmailLimits(
+        per_address="1 per minute",
+        per_address_total="2 per minute",
+        per_network="3 per minute",
+        send_budget="100 per day",
+        verify="4 per minute",
+    )
+    email = Email(max_attempts=3, timeout=2.5, rate_limits=limits)
+    assert (email.max_attempts, email.timeout, email.rate_limits) == (3, 2.5, limits)
+    assert Email(timeout=timedelta(seconds=3)).timeout == 3.0
+    assert Email(rate_limits=None).rate_limits is None  # no limits (code tries still count)
+
+
+@pytest.mark.parametrize("bad", [0, -1, True, 2.5, "5", None])
+def test_max_attempts_must_be_a_whole_number_of_at_least_one(bad: Any) -> None:
+    with pytest.raises(ValueError, match=r"Email\(max_attempts=\.\.\.\) must be a whole"):
+        Email(max_attempts=bad)
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("inf"), float("nan"), True, "10", timedelta(0)])
+def test_the_timeout_must_be_a_positive_number_of_seconds(bad: Any) -> None:
+    with pytest.raises(ValueError, match=r"Email\(timeout=\.\.\.\) must be a positive"):
+        Email(timeout=bad)
+
+
+@pytest.mark.parametrize("bad", ["3 per 10 minutes", {"per_address": "3 per hour"}, False])
+def test_rate_limits_must_be_email_limits_or_None(bad: Any) -> None:
+    with pytest.raises(ValueError, match=r"EmailLimits\(\.\.\.\).* or None") as raised:
+        Email(rate_limits=bad)
+    assert repr(bad) in str(raised.value)
+
+
+def test_a_bad_limit_is_refused_when_the_limits_are_built() -> None:
+    with pytest.raises(ValueError, match=r"EmailLimits\(per_network=\.\.\.\)"):
+        EmailLimits(per_network="lots")
+
+
+def test_the_limits_are_frozen() -> None:
+    limits = EmailLimits()
+    with pytest.raises(AttributeError):
+        limits.verify = "1 per hour"  # type: ignore[misc]
 
 
 # Values from the environment -----------------------------------------------------------
@@ -427,7 +586,6 @@ def test_values_from_prefixed_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "FLASK_AUTH_SESSION_MAX_AGE": "604800",
         "FLASK_AUTH_SESSION_UPDATE_AGE": "3600",
         "FLASK_AUTH_SESSION_ABSOLUTE_MAX_AGE": "2592000",
-        "FLASK_AUTH_SESSION_STORE_USER_AGENT": "false",
         "FLASK_AUTH_COOKIE_SECURE": "true",
         "FLASK_AUTH_COOKIE_SAMESITE": "strict",
         "FLASK_AUTH_COOKIE_DOMAIN": "app.example",
@@ -447,7 +605,6 @@ def test_values_from_prefixed_env(monkeypatch: pytest.MonkeyPatch) -> None:
     assert config.session_policy.max_age == timedelta(days=7)
     assert config.session_policy.update_age == timedelta(hours=1)
     assert config.session_policy.absolute_max_age == timedelta(days=30)
-    assert config.store_user_agent is False
     assert config.cookie_secure is True
     assert config.cookie_samesite == "Strict"
     assert config.cookie_domain == "app.example"
@@ -459,13 +616,11 @@ def test_string_values_as_an_env_file_gives_them() -> None:
         AUTH_SECRET_FALLBACKS="old-one",
         AUTH_SESSION_MAX_AGE="86400",
         AUTH_SESSION_UPDATE_AGE="0",
-        AUTH_SESSION_STORE_USER_AGENT="0",
         AUTH_COOKIE_SECURE="false",
     )
     assert config.secret_fallbacks == ("old-one",)
     assert config.session_policy.max_age == timedelta(days=1)
     assert config.session_policy.update_age == timedelta(0)
-    assert config.store_user_agent is False
     assert config.cookie_secure is False
 
 

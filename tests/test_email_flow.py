@@ -43,6 +43,7 @@ from flask_authadapter.core.clock import FrozenClock
 from flask_authadapter.core.verification import CODE_ALPHABET
 from flask_authadapter.models import User
 from flask_authadapter.providers.email import Email
+from flask_authadapter.ratelimit import EmailLimits
 from tests.apps import csrf_from, make_app
 from tests.databases import adapter_on, create_engine_for, empty_tables
 from tests.mail import (
@@ -917,7 +918,7 @@ def test_a_fourth_email_to_one_address_within_ten_minutes_is_refused(site: Site)
     assert_error_page(limited, "RateLimited", 429)
     assert len(site.smtp.messages) == 3
     # The limit is per address and client network: from another network, the address's
-    # owner still gets a link (over all networks, AUTH_RATELIMIT_EMAIL_TOTAL caps a flood).
+    # owner still gets a link (over all networks, EmailLimits(per_address_total) caps a flood).
     site.mail(site.browser(ip="198.51.100.77"), "ada@example.com")
     # The third link still works; another address may still ask.
     last = site.smtp.messages[2]
@@ -927,7 +928,7 @@ def test_a_fourth_email_to_one_address_within_ten_minutes_is_refused(site: Site)
 
 
 def test_the_per_ip_limit_counts_across_addresses(build: Build) -> None:
-    site = build(AUTH_RATELIMIT_IP="2 per hour")
+    site = build(Email(rate_limits=EmailLimits(per_network="2 per hour")))
     site.mail(site.browser(ip="198.51.100.1"), "a@example.com")
     site.mail(site.browser(ip="198.51.100.1"), "b@example.com")
     limited = site.ask(site.browser(ip="198.51.100.1"), "c@example.com")
@@ -944,7 +945,7 @@ def test_the_per_ip_limit_counts_across_addresses(build: Build) -> None:
 
 
 def test_redemptions_over_the_limit_are_refused(build: Build) -> None:
-    site = build(AUTH_RATELIMIT_VERIFY="3 per 10 minutes")
+    site = build(Email(rate_limits=EmailLimits(verify="3 per 10 minutes")))
     client = site.browser(ip="198.51.100.1")
     link = sign_in_link(site.mail(client, "ada@example.com"))
     fields = site.confirm_form(client, link)
@@ -962,7 +963,7 @@ def test_redemptions_over_the_limit_are_refused(build: Build) -> None:
 
 
 def test_typed_codes_over_the_limit_are_refused(build: Build) -> None:
-    site = build(AUTH_RATELIMIT_VERIFY="2 per 10 minutes")
+    site = build(Email(rate_limits=EmailLimits(verify="2 per 10 minutes")))
     client = site.browser(ip="198.51.100.1")
     code = sign_in_code(site.mail(client, "ada@example.com"))
     assert_error_page(site.type_code(client, wrong_code(code)), "Verification", 403)
@@ -1080,7 +1081,7 @@ def test_after_five_wrong_codes_the_link_still_signs_in(site: Site) -> None:
 
 
 def test_the_number_of_wrong_codes_is_configurable(build: Build) -> None:
-    site = build(AUTH_CODE_MAX_ATTEMPTS=2)
+    site = build(Email(max_attempts=2))
     client = site.browser()
     code = sign_in_code(site.mail(client, "ada@example.com"))
     for n in range(2):
@@ -1089,7 +1090,7 @@ def test_the_number_of_wrong_codes_is_configurable(build: Build) -> None:
 
 
 def test_wrong_codes_void_the_sign_in_even_without_rate_limits(build: Build) -> None:
-    site = build(AUTH_RATELIMIT_ENABLED=False)
+    site = build(Email(rate_limits=None))
     client = site.browser()
     for _ in range(4):  # no limit on sending
         received = site.mail(client, "ada@example.com")
@@ -1116,7 +1117,7 @@ def test_a_mail_server_failure_leaves_no_usable_token(
     build: Build, failure: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger=_LOGGER)
-    config: dict[str, Any] = {"AUTH_EMAIL_TIMEOUT": 1}
+    config: dict[str, Any] = {"provider": Email(timeout=1)}
     if failure == "down":
         config["MAIL_PORT"] = free_port()
     site = build(**config)
@@ -1172,7 +1173,7 @@ def test_no_token_or_code_is_logged_or_shown(
     # SQLAlchemy keeps its loggers at WARNING unless told: log every statement and its
     # parameters too, to see that only MACs and hashes of the secrets reach the database.
     caplog.set_level(logging.DEBUG, logger="sqlalchemy.engine")
-    site = build(AUTH_EMAIL_TIMEOUT=1)
+    site = build(Email(timeout=1))
     secrets: list[str] = []
     pages: list[str] = []
 

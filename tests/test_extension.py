@@ -795,7 +795,7 @@ def test_login_required_without_a_query(client: FlaskClient) -> None:
 
 
 def test_login_required_uses_the_apps_own_sign_in_page(build: Build) -> None:
-    _, client = build(AUTH_PAGES_SIGNIN="/login")
+    _, client = build(AUTH_PAGES={"signin": "/login"})
     answer = client.get("/private?x=1")
     target = urlsplit(answer.location)
     assert target.path == "/login"

@@ -21,7 +21,7 @@ from flask_authadapter.adapters.memory import MemoryAdapter
 from flask_authadapter.core.errors import ConfigurationError, RateLimited
 from flask_authadapter.extension import auth_state
 from flask_authadapter.providers.email import Email, SignInEmail
-from flask_authadapter.ratelimit import RateLimits, client_network
+from flask_authadapter.ratelimit import EmailLimits, RateLimits, client_network
 from harness.servers import RedisServer
 from tests.apps import csrf_from, make_app
 
@@ -49,11 +49,15 @@ def redis_uri(redis_server: RedisServer) -> str:
     return redis_server.url
 
 
-def _limits(uri: str, **options: Any) -> RateLimits:
-    options.setdefault("send_per_email", "3 per hour")
-    options.setdefault("send_per_ip", "100 per hour")
-    options.setdefault("verify_per_ip", "100 per hour")
-    return RateLimits(uri, **options)
+def _limits(uri: str, *, code_attempts: int = 5, **options: Any) -> RateLimits:
+    """Counters in ``uri`` with roomy limits but those ``options`` (EmailLimits' arguments)
+    name; ``limits=None``: none."""
+    if "limits" in options:
+        return RateLimits(uri, limits=options["limits"], code_attempts=code_attempts)
+    options.setdefault("per_address", "3 per hour")
+    options.setdefault("per_network", "100 per hour")
+    options.setdefault("verify", "100 per hour")
+    return RateLimits(uri, limits=EmailLimits(**options), code_attempts=code_attempts)
 
 
 def _refused(call: Callable[[], None]) -> bool:
@@ -67,8 +71,8 @@ def _refused(call: Callable[[], None]) -> bool:
 # Construction ---------------------------------------------------------------------------------
 
 
-def test_defaults() -> None:
-    limits = RateLimits()
+def test_default_limits() -> None:
+    limits = RateLimits("memory://", limits=EmailLimits(), code_attempts=5)
     assert isinstance(limits.storage, MemoryStorage)
     assert limits.enabled is True
     assert limits.code_attempts == 5
@@ -80,8 +84,18 @@ def test_defaults() -> None:
     }
 
 
+def test_no_limits_is_disabled() -> None:
+    limits = RateLimits("memory://", limits=None, code_attempts=5)
+    assert limits.enabled is False
+    assert limits.rules == {}
+
+
+def _storage(uri: str) -> RateLimits:
+    return RateLimits(uri, limits=EmailLimits(), code_attempts=5)
+
+
 def test_a_redis_uri_gives_a_redis_storage(redis_uri: str) -> None:
-    assert isinstance(RateLimits(redis_uri).storage, RedisStorage)
+    assert isinstance(_storage(redis_uri).storage, RedisStorage)
 
 
 @pytest.mark.parametrize(
@@ -98,52 +112,47 @@ def test_a_redis_uri_gives_a_redis_storage(redis_uri: str) -> None:
 )
 def test_a_bad_storage_uri_is_a_configuration_error(uri: str) -> None:
     with pytest.raises(ConfigurationError, match="AUTH_RATELIMIT_STORAGE_URI"):
-        RateLimits(uri)
+        _storage(uri)
 
 
 def test_an_asynchronous_storage_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError, match="synchronous"):
-        RateLimits("async+memory://")
+        _storage("async+memory://")
 
 
 def test_a_bad_storage_uri_error_does_not_show_its_password() -> None:
     with pytest.raises(ConfigurationError) as raised:
-        RateLimits("reddis://:hunter2-secret@cache.internal:6379/0")
+        _storage("reddis://:hunter2-secret@cache.internal:6379/0")
     assert "hunter2-secret" not in str(raised.value)
 
 
-@pytest.mark.parametrize(
-    "option", ["send_per_email", "send_per_email_total", "send_per_ip", "verify_per_ip"]
-)
+@pytest.mark.parametrize("option", ["per_address", "per_address_total", "per_network", "verify"])
 @pytest.mark.parametrize(
     "text", ["", "lots", "3 per fortnight", "-1 per minute", "three per minute", None]
 )
-def test_a_bad_limit_is_a_configuration_error(option: str, text: object) -> None:
-    with pytest.raises(ConfigurationError, match=option):
-        RateLimits(**{option: text})  # type: ignore[arg-type]
+def test_a_bad_limit_is_refused_naming_its_argument(option: str, text: object) -> None:
+    with pytest.raises(ValueError, match=rf"EmailLimits\({option}=\.\.\.\)") as raised:
+        EmailLimits(**{option: text})  # type: ignore[arg-type]
+    assert "3 per 10 minutes" in str(raised.value)  # says what to write instead
 
 
 @pytest.mark.parametrize("text", ["", "lots", "3 per fortnight", "0 per hour", 1000])
-def test_a_bad_global_budget_is_a_configuration_error_naming_its_setting(text: object) -> None:
-    with pytest.raises(ConfigurationError, match="AUTH_RATELIMIT_SEND_GLOBAL"):
-        RateLimits(send_global=text)  # type: ignore[arg-type]
+def test_a_bad_send_budget_is_refused_naming_its_argument(text: object) -> None:
+    with pytest.raises(ValueError, match=r"EmailLimits\(send_budget=\.\.\.\)") as raised:
+        EmailLimits(send_budget=text)  # type: ignore[arg-type]
+    assert "None" in str(raised.value)
 
 
 def test_no_global_budget_by_default() -> None:
-    assert "send_global" not in RateLimits().rules
-    assert RateLimits(send_global=None).rules.keys() == RateLimits().rules.keys()
-
-
-@pytest.mark.parametrize("attempts", [0, -1])
-def test_code_attempts_below_one_is_a_configuration_error(attempts: int) -> None:
-    with pytest.raises(ConfigurationError, match="AUTH_CODE_MAX_ATTEMPTS"):
-        RateLimits(code_attempts=attempts)
+    assert "send_global" not in EmailLimits().rules()
+    assert EmailLimits(send_budget=None).rules().keys() == EmailLimits().rules().keys()
+    assert "send_global" in EmailLimits(send_budget="1000 per hour").rules()
 
 
 def test_several_limits_in_one_setting_are_all_enforced_or_refused() -> None:
     try:
-        limits = _limits("memory://", send_per_email="5 per hour; 1 per day")
-    except ConfigurationError:
+        limits = _limits("memory://", per_address="5 per hour; 1 per day")
+    except ValueError:
         return  # refusing the notation is fine too
     limits.sending(ADA, IP1)
     with pytest.raises(RateLimited):
@@ -154,7 +163,7 @@ def test_several_limits_in_one_setting_are_all_enforced_or_refused() -> None:
 
 
 def test_sending_allows_n_per_address_and_network_then_refuses(storage_uri: str) -> None:
-    limits = _limits(storage_uri, send_per_email="3 per hour")
+    limits = _limits(storage_uri, per_address="3 per hour")
     for _ in range(3):
         limits.sending(ADA, IP1)
     with pytest.raises(RateLimited, match="send_per_email") as raised:
@@ -169,7 +178,7 @@ def test_sending_allows_n_per_address_and_network_then_refuses(storage_uri: str)
 
 
 def test_sending_allows_n_per_address_over_all_networks_then_refuses(storage_uri: str) -> None:
-    limits = _limits(storage_uri, send_per_email="3 per hour", send_per_email_total="3 per hour")
+    limits = _limits(storage_uri, per_address="3 per hour", per_address_total="3 per hour")
     for ip in (IP1, IP2, IP3):
         limits.sending(ADA, ip)
     with pytest.raises(RateLimited, match="send_per_email_total"):
@@ -178,7 +187,7 @@ def test_sending_allows_n_per_address_over_all_networks_then_refuses(storage_uri
 
 
 def test_sending_allows_n_per_ip_then_refuses(storage_uri: str) -> None:
-    limits = _limits(storage_uri, send_per_ip="2 per hour")
+    limits = _limits(storage_uri, per_network="2 per hour")
     limits.sending(ADA, IP1)
     limits.sending(BOB, IP1)
     with pytest.raises(RateLimited, match="send_per_ip"):
@@ -191,9 +200,9 @@ def test_sending_allows_n_per_ip_then_refuses(storage_uri: str) -> None:
 def test_an_attempt_refused_per_ip_does_not_count_for_the_address(storage_uri: str) -> None:
     limits = _limits(
         storage_uri,
-        send_per_email="2 per hour",
-        send_per_email_total="2 per hour",
-        send_per_ip="2 per hour",
+        per_address="2 per hour",
+        per_address_total="2 per hour",
+        per_network="2 per hour",
     )
     limits.sending(ADA, IP1)
     limits.sending(BOB, IP1)  # IP1 is full now
@@ -208,7 +217,7 @@ def test_an_attempt_refused_per_ip_does_not_count_for_the_address(storage_uri: s
 
 
 def test_an_attempt_refused_per_address_does_not_count_for_the_ip(storage_uri: str) -> None:
-    limits = _limits(storage_uri, send_per_email="1 per hour", send_per_ip="2 per hour")
+    limits = _limits(storage_uri, per_address="1 per hour", per_network="2 per hour")
     limits.sending(ADA, IP1)  # Ada is full now; IP1 has 1 of 2
     for _ in range(3):
         with pytest.raises(RateLimited, match="send_per_email"):
@@ -241,7 +250,7 @@ class _Interleaving:
 
 
 def test_concurrent_sendings_cannot_pass_the_limit_together(storage_uri: str) -> None:
-    limits = _limits(storage_uri, send_per_email_total="2 per hour")
+    limits = _limits(storage_uri, per_address_total="2 per hour")
     limits.sending(ADA, IP1)
     sent_meanwhile: list[str] = []
 
@@ -274,7 +283,7 @@ def test_a_client_network_is_an_ipv4_address_or_an_ipv6_slash_64(ip: str, networ
 
 
 def test_many_addresses_of_one_ipv6_slash_64_are_one_client(storage_uri: str) -> None:
-    limits = _limits(storage_uri, send_per_ip="3 per hour")
+    limits = _limits(storage_uri, per_network="3 per hour")
     for host in (1, 2, 3):
         limits.sending(f"user{host}@example.com", f"2001:db8:aa:bb::{host:x}")
     with pytest.raises(RateLimited, match="send_per_ip"):
@@ -283,7 +292,7 @@ def test_many_addresses_of_one_ipv6_slash_64_are_one_client(storage_uri: str) ->
 
 
 def test_tags_of_one_mailbox_share_its_limit(storage_uri: str) -> None:
-    limits = _limits(storage_uri, send_per_email="3 per hour", send_per_email_total="5 per hour")
+    limits = _limits(storage_uri, per_address="3 per hour", per_address_total="5 per hour")
     for tag in ("", "+a", "+b"):
         limits.sending(f"ada{tag}@example.com", IP1)
     with pytest.raises(RateLimited, match="send_per_email"):
@@ -296,7 +305,7 @@ def test_tags_of_one_mailbox_share_its_limit(storage_uri: str) -> None:
 
 
 def test_the_global_budget_counts_every_sign_in_email(storage_uri: str) -> None:
-    limits = _limits(storage_uri, send_global="3 per hour")
+    limits = _limits(storage_uri, send_budget="3 per hour")
     limits.sending(ADA, IP1)
     limits.sending(BOB, IP2)
     limits.sending(EVE, IP3)
@@ -308,7 +317,7 @@ def test_the_global_budget_counts_every_sign_in_email(storage_uri: str) -> None:
 
 
 def test_verifying_allows_n_per_ip_then_refuses(storage_uri: str) -> None:
-    limits = _limits(storage_uri, verify_per_ip="3 per hour")
+    limits = _limits(storage_uri, verify="3 per hour")
     for _ in range(3):
         limits.verifying(IP1)
     with pytest.raises(RateLimited, match="verify_per_ip"):
@@ -319,7 +328,7 @@ def test_verifying_allows_n_per_ip_then_refuses(storage_uri: str) -> None:
 
 
 def test_sending_does_not_use_up_verifying(storage_uri: str) -> None:
-    limits = _limits(storage_uri, send_per_ip="2 per hour", verify_per_ip="2 per hour")
+    limits = _limits(storage_uri, per_network="2 per hour", verify="2 per hour")
     limits.sending(ADA, IP1)
     limits.sending(BOB, IP1)
     limits.verifying(IP1)
@@ -392,16 +401,16 @@ def test_concurrent_code_tries_are_granted_no_more_than_the_count(storage_uri: s
         sys.setswitchinterval(interval)
 
 
-# enabled=False ------------------------------------------------------------------------------------
+# limits=None ------------------------------------------------------------------------------------
 
 
 def test_disabled_never_refuses(storage_uri: str) -> None:
     limits = _limits(
         storage_uri,
-        send_per_email="1 per hour",
-        send_per_ip="1 per hour",
-        verify_per_ip="1 per hour",
-        enabled=False,
+        per_address="1 per hour",
+        per_network="1 per hour",
+        verify="1 per hour",
+        limits=None,
     )
     for _ in range(25):
         limits.sending(ADA, IP1)
@@ -411,12 +420,12 @@ def test_disabled_never_refuses(storage_uri: str) -> None:
 def test_disabled_still_counts_code_tries(storage_uri: str) -> None:
     # Five tries per code whatever the rate limits: a code is 8 characters, and unlimited
     # guesses would make it guessable.
-    limits = _limits(storage_uri, code_attempts=2, enabled=False)
+    limits = _limits(storage_uri, code_attempts=2, limits=None)
     assert [limits.code_attempt(R1, WINDOW) for _ in range(3)] == [True, True, False]
 
 
 def test_disabled_writes_nothing_to_redis(redis_uri: str) -> None:
-    limits = _limits(redis_uri, enabled=False)
+    limits = _limits(redis_uri, limits=None)
     limits.sending(ADA, IP1)
     limits.verifying(IP1)
     assert isinstance(limits.storage, RedisStorage)
@@ -427,7 +436,7 @@ def test_disabled_writes_nothing_to_redis(redis_uri: str) -> None:
 
 
 def test_two_instances_on_one_redis_count_together(redis_uri: str) -> None:
-    options = {"send_per_email_total": "2 per hour", "verify_per_ip": "2 per hour"}
+    options = {"per_address_total": "2 per hour", "verify": "2 per hour"}
     first = _limits(redis_uri, **options)
     second = _limits(redis_uri, **options)
     first.sending(ADA, IP1)
@@ -446,8 +455,8 @@ def test_two_instances_on_one_redis_count_together(redis_uri: str) -> None:
 
 
 def test_two_memory_instances_count_apart() -> None:
-    first = _limits("memory://", send_per_email="1 per hour", code_attempts=1)
-    second = _limits("memory://", send_per_email="1 per hour", code_attempts=1)
+    first = _limits("memory://", per_address="1 per hour", code_attempts=1)
+    second = _limits("memory://", per_address="1 per hour", code_attempts=1)
     first.sending(ADA, IP1)
     second.sending(ADA, IP1)
     assert _refused(lambda: first.sending(ADA, IP1))
@@ -503,11 +512,20 @@ def test_redis_holds_no_address_or_ip_in_clear_and_every_key_expires(redis_uri: 
 # Through the app --------------------------------------------------------------------------------
 
 
-def _app(uri: str, outbox: list[SignInEmail], **config: Any) -> Flask:
-    config.setdefault("AUTH_RATELIMIT_EMAIL", "2 per hour")
+#: The limits of the apps of these tests unless they say otherwise.
+TWO_PER_HOUR = EmailLimits(per_address="2 per hour")
+
+
+def _app(
+    uri: str,
+    outbox: list[SignInEmail],
+    limits: EmailLimits | None = TWO_PER_HOUR,
+    max_attempts: int = 5,
+    **config: Any,
+) -> Flask:
     app, _ = make_app(
         MemoryAdapter(),
-        providers=[Email(send=outbox.append)],
+        providers=[Email(send=outbox.append, rate_limits=limits, max_attempts=max_attempts)],
         AUTH_URL="http://localhost",
         AUTH_RATELIMIT_STORAGE_URI=uri,
         **config,
@@ -525,9 +543,8 @@ def test_the_app_builds_its_limits_on_redis(redis_uri: str) -> None:
     app = _app(
         redis_uri,
         [],
-        AUTH_RATELIMIT_IP="7 per hour",
-        AUTH_RATELIMIT_VERIFY="8 per hour",
-        AUTH_CODE_MAX_ATTEMPTS=4,
+        EmailLimits(per_address="2 per hour", per_network="7 per hour", verify="8 per hour"),
+        max_attempts=4,
     )
     with app.app_context():
         limits = auth_state().limits
@@ -558,8 +575,8 @@ def test_two_app_instances_on_one_redis_share_the_limit(redis_uri: str) -> None:
 
 def test_two_app_instances_on_memory_count_apart() -> None:
     outbox: list[SignInEmail] = []
-    first = _app("memory://", outbox, AUTH_RATELIMIT_EMAIL="1 per hour").test_client()
-    second = _app("memory://", outbox, AUTH_RATELIMIT_EMAIL="1 per hour").test_client()
+    first = _app("memory://", outbox, EmailLimits(per_address="1 per hour")).test_client()
+    second = _app("memory://", outbox, EmailLimits(per_address="1 per hour")).test_client()
     assert _request_link(first, ADA) == 302
     assert _request_link(first, ADA) == 429
     assert _request_link(second, ADA) == 302
@@ -568,9 +585,7 @@ def test_two_app_instances_on_memory_count_apart() -> None:
 
 def test_the_app_with_rate_limits_disabled_on_redis(redis_uri: str) -> None:
     outbox: list[SignInEmail] = []
-    client = _app(
-        redis_uri, outbox, AUTH_RATELIMIT_EMAIL="1 per hour", AUTH_RATELIMIT_ENABLED="false"
-    ).test_client()
+    client = _app(redis_uri, outbox, None).test_client()
     for _ in range(4):
         assert _request_link(client, ADA) == 302
     assert len(outbox) == 4
@@ -578,7 +593,7 @@ def test_the_app_with_rate_limits_disabled_on_redis(redis_uri: str) -> None:
 
 def test_the_429_page_and_json_say_when_to_try_again() -> None:
     outbox: list[SignInEmail] = []
-    client = _app("memory://", outbox, AUTH_RATELIMIT_EMAIL="1 per 10 minutes").test_client()
+    client = _app("memory://", outbox, EmailLimits(per_address="1 per 10 minutes")).test_client()
     assert _request_link(client, ADA) == 302
     token = csrf_from(client)
     page = client.post("/auth/signin/email", data={"csrf_token": token, "email": ADA})
@@ -599,29 +614,23 @@ def test_the_429_page_and_json_say_when_to_try_again() -> None:
 
 
 def test_the_app_builds_its_global_budget() -> None:
-    app = _app("memory://", [], AUTH_RATELIMIT_SEND_GLOBAL="1000 per hour")
+    app = _app("memory://", [], EmailLimits(send_budget="1000 per hour"))
     with app.app_context():
         rules = auth_state().limits.rules
     assert [str(item) for item in rules["send_global"]] == ["1000 per 1 hour"]
 
 
-@pytest.mark.parametrize(
-    ("key", "value"),
-    [
-        ("AUTH_RATELIMIT_STORAGE_URI", "nosuch://"),
-        ("AUTH_RATELIMIT_EMAIL", "3 per fortnight"),
-        ("AUTH_RATELIMIT_IP", "many"),
-        ("AUTH_RATELIMIT_VERIFY", ""),
-        ("AUTH_CODE_MAX_ATTEMPTS", 0),
-        ("AUTH_RATELIMIT_EMAIL_TOTAL", "ten"),
-        ("AUTH_RATELIMIT_SEND_GLOBAL", "1000 per fortnight"),
-        ("AUTH_RATELIMIT_SEND_GLOBAL", 1000),
-    ],
-)
-def test_bad_settings_stop_the_app_at_start_up(key: str, value: object) -> None:
-    config = {"AUTH_URL": "http://localhost", key: value}
-    with pytest.raises(ConfigurationError):
+@pytest.mark.parametrize("uri", ["nosuch://", "", 6379])
+def test_a_bad_storage_uri_stops_the_app_at_start_up(uri: object) -> None:
+    config = {"AUTH_URL": "http://localhost", "AUTH_RATELIMIT_STORAGE_URI": uri}
+    with pytest.raises(ConfigurationError, match="AUTH_RATELIMIT_STORAGE_URI"):
         make_app(MemoryAdapter(), providers=[Email(send=lambda message: None)], **config)
+
+
+def test_an_app_without_an_email_provider_limits_nothing() -> None:
+    app, _ = make_app(MemoryAdapter(), AUTH_URL="http://localhost")
+    with app.app_context():
+        assert auth_state().limits.enabled is False
 
 
 def test_redis_down_is_a_503_not_a_crash(unused_tcp_port: int) -> None:

@@ -1,7 +1,7 @@
 """The ``auth`` blueprint's routes over HTTP, on a real database (SQLite and PostgreSQL).
 
 Every page and JSON endpoint, the security headers every response carries, the pages'
-same-origin-only resources, template overriding, the app's own pages (AUTH_PAGES_*), and
+same-origin-only resources, template overriding, the app's own pages (AUTH_PAGES), and
 basic accessibility of the rendered HTML.
 """
 
@@ -662,24 +662,24 @@ def test_an_app_can_override_both(adapter: SQLAlchemyAdapter, tmp_path: Path) ->
 
 
 # =========================================================================== #
-# The app's own pages (AUTH_PAGES_*)
+# The app's own pages (AUTH_PAGES)
 # =========================================================================== #
 
 
 @pytest.mark.parametrize(
     ("setting", "route"),
     [
-        ("AUTH_PAGES_SIGNIN", "/auth/signin"),
-        ("AUTH_PAGES_SIGNOUT", "/auth/signout"),
-        ("AUTH_PAGES_ERROR", "/auth/error"),
-        ("AUTH_PAGES_VERIFY_REQUEST", "/auth/verify-request"),
+        ("signin", "/auth/signin"),
+        ("signout", "/auth/signout"),
+        ("error", "/auth/error"),
+        ("verify_request", "/auth/verify-request"),
     ],
 )
 @pytest.mark.parametrize("page", ["/my-page", "/my-page?from=auth"])
 def test_app_pages_get_a_redirect_keeping_the_query(
     adapter: SQLAlchemyAdapter, setting: str, route: str, page: str
 ) -> None:
-    app, _ = make_app(adapter, **{setting: page})
+    app, _ = make_app(adapter, AUTH_PAGES={setting: page})
     client = app.test_client()
     response = client.get(route, query_string="callback_url=%2Fprivate%3Fx%3D1&error=AccessDenied")
     assert response.status_code == 302
@@ -694,7 +694,7 @@ def test_app_pages_get_a_redirect_keeping_the_query(
 
 
 def test_login_required_redirects_to_the_app_signin_page(adapter: SQLAlchemyAdapter) -> None:
-    app, _ = make_app(adapter, AUTH_PAGES_SIGNIN="/login")
+    app, _ = make_app(adapter, AUTH_PAGES={"signin": "/login"})
     response = app.test_client().get("/private", query_string={"tab": "2"})
     assert response.status_code == 302
     assert response.location == "/login?callback_url=%2Fprivate%3Ftab%3D2"

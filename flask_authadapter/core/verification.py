@@ -72,14 +72,15 @@ def _bound_code(request_id: str, code: str) -> str:
 
 
 class Verifier:
-    """Issues and redeems email sign-in links and codes through an adapter."""
+    """Issues and redeems email sign-in links and codes through an adapter; they work for
+    ``max_age`` (the Email provider's)."""
 
     def __init__(
         self,
         adapter: Adapter,
         secrets_in_order: Sequence[str],
         *,
-        max_age: timedelta = timedelta(minutes=15),
+        max_age: timedelta,
         clock: Clock = system_clock,
     ) -> None:
         if not secrets_in_order:

@@ -122,7 +122,13 @@ def request_link(state: AuthState, provider: Email, form: Mapping[str, str]) -> 
     )
     try:
         provider.send(
-            provider.message(to=email, url=link, code=issued.code, expires=issued.expires)
+            provider.message(
+                to=email,
+                url=link,
+                code=issued.code,
+                expires=issued.expires,
+                site_name=state.config.site_name,
+            )
         )
     except Exception as exc:
         verifier.cancel(issued)  # no usable link or code behind a failed email

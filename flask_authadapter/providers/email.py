@@ -1,7 +1,7 @@
 """The Email provider: a sign-in link and a code, sent with Flask-Mail.
 
 The provider only builds and sends the message; issuing, storing and redeeming the link and
-the code is the email flow's (``flask_authadapter.email_flow``), which knows the storage.
+the code is the email flow's (``flask_authadapter.flows.email``), which knows the storage.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import email.charset
 import smtplib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,7 @@ from flask import current_app, render_template
 from ..config import in_the_environment
 from ..core.emails import normalize_email
 from ..core.errors import ConfigurationError
+from ..ratelimit import EmailLimits
 from .base import Provider
 
 if TYPE_CHECKING:
@@ -27,6 +28,9 @@ __all__ = ["Email", "SignInEmail", "describe_lifetime"]
 
 _QUOTED_PRINTABLE_UTF8 = email.charset.Charset("utf-8")
 _QUOTED_PRINTABLE_UTF8.body_encoding = email.charset.QP
+
+#: The limits of an Email provider not given others (EmailLimits holds their values).
+_DEFAULT_LIMITS = EmailLimits()
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,12 @@ class Email(Provider):
     :class:`~flask_authadapter.core.errors.EmailSignin` for anything that is not one address
     (default: NFKC, trimmed, lower case). ``subject`` (``{site}`` is replaced) and
     ``sender`` override the defaults (``MAIL_DEFAULT_SENDER``).
+
+    ``max_attempts``: codes that may be tried per sign-in request before that code is void
+    (its link is not). ``timeout``: seconds before a silent SMTP server is given up on.
+    ``rate_limits``: how often emails may be asked for and links and codes redeemed
+    (:class:`~flask_authadapter.ratelimit.EmailLimits`; None: no limits, e.g. in tests).
+    Every argument is checked here: a bad one is a :class:`ValueError` saying what to pass.
     """
 
     type = "email"
@@ -68,19 +78,32 @@ class Email(Provider):
         normalize: Callable[[object], str] = normalize_email,
         subject: str = "Sign in to {site}",
         sender: str | None = None,
+        max_attempts: int = 5,
+        timeout: timedelta | float = 10,
+        rate_limits: EmailLimits | None = _DEFAULT_LIMITS,
     ) -> None:
         super().__init__(id, name=name)
-        if not isinstance(max_age, timedelta):
-            max_age = timedelta(seconds=max_age)
-        if max_age <= timedelta(0):
-            raise ValueError("the Email provider's max_age must be positive")
+        max_age = _positive_duration("max_age", max_age)
         try:
             subject.format(site="site")
         except (KeyError, IndexError, ValueError) as exc:
             raise ValueError(
                 f"the Email provider's subject may use only {{site}}: {subject!r} ({exc!r})"
             ) from None
+        if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or max_attempts < 1:
+            raise ValueError(
+                "Email(max_attempts=...) must be a whole number of at least 1, "
+                f"not {max_attempts!r}"
+            )
+        if rate_limits is not None and not isinstance(rate_limits, EmailLimits):
+            raise ValueError(
+                "Email(rate_limits=...) must be EmailLimits(...) (from flask_authadapter.ratelimit)"
+                f" or None for no limits, not {rate_limits!r}"
+            )
         self.max_age = max_age
+        self.max_attempts = max_attempts
+        self.timeout = _positive_duration("timeout", timeout).total_seconds()
+        self.rate_limits = rate_limits
         self.custom_send = send
         self.normalize = normalize
         self.subject = subject
@@ -102,9 +125,11 @@ class Email(Provider):
                     f"Email(sender=...) ({in_the_environment('MAIL_DEFAULT_SENDER')})"
                 )
 
-    def message(self, *, to: str, url: str, code: str, expires: datetime) -> SignInEmail:
-        """Render the sign-in email from ``templates/auth/email/signin.{txt,html}``."""
-        site_name = current_app.extensions["authadapter"].config.site_name
+    def message(
+        self, *, to: str, url: str, code: str, expires: datetime, site_name: str
+    ) -> SignInEmail:
+        """Render the sign-in email from ``templates/auth/email/signin.{txt,html}``;
+        ``site_name`` goes into its subject and bodies."""
         context: dict[str, Any] = {
             "email": to,
             "url": url,
@@ -132,7 +157,7 @@ class Email(Provider):
         if self.custom_send is not None:
             self.custom_send(message)
             return
-        send_with_flask_mail(message)
+        send_with_flask_mail(message, timeout=self.timeout)
 
     def settings(self) -> dict[str, Any]:
         """The provider's settings for ``flask auth providers``."""
@@ -143,7 +168,32 @@ class Email(Provider):
             "sender": self.sender or mail.get("MAIL_DEFAULT_SENDER"),
             "mail_server": f"{mail.get('MAIL_SERVER', '127.0.0.1')}:{mail.get('MAIL_PORT', 25)}",
             "custom_send": self.custom_send is not None,
+            "max_attempts": self.max_attempts,
+            "timeout": f"{self.timeout:g}s",
+            "rate_limits": _describe(self.rate_limits),
         }
+
+
+def _describe(limits: EmailLimits | None) -> str:
+    """``limits`` on one line for ``flask auth providers``."""
+    if limits is None:
+        return "off"
+    return ", ".join(f"{field.name}={getattr(limits, field.name)}" for field in fields(limits))
+
+
+def _positive_duration(argument: str, value: object) -> timedelta:
+    """``value`` (a timedelta or a number of seconds) if positive and finite."""
+    seconds = value.total_seconds() if isinstance(value, timedelta) else value
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, (int, float))
+        or not 0 < seconds < float("inf")
+    ):
+        raise ValueError(
+            f"Email({argument}=...) must be a positive number of seconds or a timedelta, "
+            f"not {value!r}"
+        )
+    return value if isinstance(value, timedelta) else timedelta(seconds=seconds)
 
 
 def describe_lifetime(max_age: timedelta) -> str:
@@ -195,13 +245,11 @@ class _TimedConnection:
         return host
 
 
-def send_with_flask_mail(message: SignInEmail) -> None:
-    """Send through the app's Flask-Mail settings, with AUTH_EMAIL_TIMEOUT on SMTP."""
+def send_with_flask_mail(message: SignInEmail, *, timeout: float) -> None:
+    """Send through the app's Flask-Mail settings, giving SMTP ``timeout`` seconds."""
     from flask_mail import Message
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    mail = _mail_state(app)
-    timeout = app.extensions["authadapter"].config.email_timeout
+    mail = _mail_state(current_app._get_current_object())  # type: ignore[attr-defined]
     mail_message = Message(
         subject=message.subject,
         recipients=[message.to],

@@ -147,7 +147,7 @@ def error_response(
     as_json: bool | None = None,
 ) -> Response:
     """The error page (or JSON) for ``error``, with its status: the app's own page
-    (AUTH_PAGES_ERROR) for the codes of :data:`ERROR_PAGES`, else the blueprint's.
+    (AUTH_PAGES["error"]) for the codes of :data:`ERROR_PAGES`, else the blueprint's.
 
     ``as_json`` forces JSON (True) or a page (False); by default the client's ``Accept``
     header decides. An error with a ``retry_after`` (seconds) sends it as ``Retry-After``,

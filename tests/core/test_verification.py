@@ -47,6 +47,7 @@ HEX = set("0123456789abcdef")
 
 
 def _verifier(adapter: Any, clock: FrozenClock, *secrets: str, **options: Any) -> Verifier:
+    options.setdefault("max_age", MAX_AGE)
     return Verifier(adapter, secrets or (SECRET_A,), clock=clock, **options)
 
 
@@ -95,11 +96,11 @@ OTHER = {"link": "code", "code": "link"}
 
 def test_a_verifier_needs_a_secret(store: Store) -> None:
     with pytest.raises(ValueError, match="at least one secret"):
-        Verifier(store.adapter(), [])
+        Verifier(store.adapter(), [], max_age=MAX_AGE)
 
 
-def test_defaults(store: Store) -> None:
-    verifier = Verifier(store.adapter(), [SECRET_A, SECRET_B])
+def test_a_verifier_keeps_its_secrets_in_order_and_its_max_age(store: Store) -> None:
+    verifier = Verifier(store.adapter(), [SECRET_A, SECRET_B], max_age=MAX_AGE)
     assert verifier.max_age == MAX_AGE
     assert verifier.secrets == (SECRET_A, SECRET_B)
 

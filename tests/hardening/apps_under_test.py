@@ -29,6 +29,7 @@ from flask_authadapter import Auth
 from flask_authadapter.adapters.sqlalchemy import SQLAlchemyAdapter
 from flask_authadapter.providers import Email
 from flask_authadapter.providers.base import Provider
+from flask_authadapter.ratelimit import EmailLimits
 from harness.app import add_pages
 from harness.servers import DatabaseServer
 from tests.apps import SECRET, DummyProvider
@@ -64,7 +65,10 @@ _DEFAULTS: dict[str, Any] = {
     "AUTH_SITE_NAME": "Hardening",
     "MAIL_DEFAULT_SENDER": "noreply@app.example",
     "MAIL_SUPPRESS_SEND": False,
-    "AUTH_EMAIL_TIMEOUT": 5,
+    # The Email provider's SMTP timeout and rate limits (EmailLimits' arguments), which the
+    # environment may set too.
+    "EMAIL_TIMEOUT": 5,
+    "EMAIL_LIMITS": {},
 }
 
 _HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
@@ -86,7 +90,11 @@ def create_app(
     adapter: Any = SQLAlchemyAdapter(db)
     if wrap_adapter is not None:
         adapter = wrap_adapter(adapter)
-    Auth(app, adapter=adapter, providers=[Email(), DummyProvider("dummy"), *extra_providers])
+    email = Email(
+        timeout=app.config["EMAIL_TIMEOUT"],
+        rate_limits=EmailLimits(**app.config["EMAIL_LIMITS"]),
+    )
+    Auth(app, adapter=adapter, providers=[email, DummyProvider("dummy"), *extra_providers])
 
     add_pages(app)
     return app

@@ -66,7 +66,7 @@ class Target:
         return {kind: self.raw.count(kind) for kind in kinds}
 
 
-def _providers(mails: list[SignInEmail], *, email: bool) -> list[Any]:
+def _providers(mails: list[SignInEmail], *, email: bool, unlimited: bool = False) -> list[Any]:
     providers: list[Any] = [
         DummyProvider("dummy"),
         OAuth2(
@@ -87,17 +87,20 @@ def _providers(mails: list[SignInEmail], *, email: bool) -> list[Any]:
         ),
     ]
     if email:
-        providers.insert(0, Email(send=mails.append))
+        limits = {"rate_limits": None} if unlimited else {}
+        providers.insert(0, Email(send=mails.append, **limits))
     return providers
 
 
-def build_target(name: str, adapter: Any, raw: Any, **config: Any) -> Target:
+def build_target(
+    name: str, adapter: Any, raw: Any, *, unlimited: bool = False, **config: Any
+) -> Target:
     """An app on ``adapter`` with every kind of provider, a user with a linked account, and
     a legit browser's CSRF token and OAuth flow (cookie and state) to mix into the cases."""
     mails: list[SignInEmail] = []
     errors: list[BaseException] = []
     has_auth_url = bool(config.get("AUTH_URL"))
-    providers = _providers(mails, email=has_auth_url)
+    providers = _providers(mails, email=has_auth_url, unlimited=unlimited)
     app, _ = make_app(adapter, providers=providers, **config)
     app.config["TESTING"] = False  # a crash is a 500 page, as in production
 

@@ -15,6 +15,7 @@ from flask import Flask
 from werkzeug.test import TestResponse
 
 from flask_authadapter.core.verification import CODE_ALPHABET
+from flask_authadapter.ratelimit import EmailLimits
 from tests.hardening.secrets_harness import (
     ACCESS,
     AUTH_CODE,
@@ -353,7 +354,7 @@ def _oauth_signin(h: Harness) -> None:
 
 @flow("error-rate-limited", LINK, CODE, loggers=(SQL_LOGGER, "flask_authadapter"))
 def _rate_limited(h: Harness) -> None:
-    app = h.app(AUTH_RATELIMIT_EMAIL="1 per 10 minutes", AUTH_RATELIMIT_VERIFY="3 per 10 minutes")
+    app = h.app(email_limits=EmailLimits(per_address="1 per 10 minutes", verify="3 per 10 minutes"))
     client = h.browser(app)
     link, code = h.mail(client, "ada@example.com")
     assert_error(h.ask(client, "ada@example.com"), "RateLimited", 429)

@@ -36,6 +36,7 @@ from flask_authadapter.core.sealing import SealedValueError, Sealer
 from flask_authadapter.providers import OIDC, Email
 from flask_authadapter.providers.base import Provider
 from flask_authadapter.providers.email import SignInEmail
+from flask_authadapter.ratelimit import EmailLimits
 from tests.apps import DummyProvider
 from tests.mail import MailServer, sign_in_code, sign_in_link
 from tests.oidc import MockProvider, callback_target
@@ -266,6 +267,7 @@ class Harness:
         engine: Engine | None = None,
         oidc: bool = False,
         issuer: str | None = None,
+        email_limits: EmailLimits | None = None,
         **config: Any,
     ) -> Flask:
         """The real extension with Email, the DummyProvider ("dummy") and, with ``oidc``, the
@@ -273,7 +275,7 @@ class Harness:
         in production."""
         engine = engine if engine is not None else self.engine()
         adapter = SQLAlchemyAdapter(engine)
-        email = Email()
+        email = Email(timeout=5, rate_limits=email_limits or EmailLimits())
         built = email.message
 
         def message(**parts: Any) -> SignInEmail:
@@ -300,7 +302,6 @@ class Harness:
             AUTH_URL=BASE,
             AUTH_SITE_NAME="Secrets",
             MAIL_DEFAULT_SENDER="noreply@app.example",
-            AUTH_EMAIL_TIMEOUT=5,
             **self.smtp.config,
         )
         app.config.update(config)

@@ -99,7 +99,7 @@ def target(
             engine.dispose()
         return
     memory = MemoryAdapter()
-    config: dict[str, Any] = {"AUTH_RATELIMIT_ENABLED": False}
+    config: dict[str, Any] = {"unlimited": True}
     if name == "memory":
         config["AUTH_URL"] = f"http://{SITE_HOST}"
     yield build_target(name, memory, MemoryRawStore(memory), **config)
@@ -226,7 +226,7 @@ def memory_target() -> Target:
         memory,
         MemoryRawStore(memory),
         AUTH_URL=f"http://{SITE_HOST}",
-        AUTH_RATELIMIT_ENABLED=False,
+        unlimited=True,
     )
 
 

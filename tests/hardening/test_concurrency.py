@@ -342,8 +342,7 @@ def load_server(
         "MAIL_PORT": smtp_server.port,
         # Every browser of the load comes from 127.0.0.1: the per-IP limits are for
         # people, not for a load test.
-        "AUTH_RATELIMIT_IP": "1000000 per hour",
-        "AUTH_RATELIMIT_VERIFY": "1000000 per hour",
+        "EMAIL_LIMITS": {"per_network": "1000000 per hour", "verify": "1000000 per hour"},
     }
     with serve(settings, tmp_path, workers=LOAD_WORKERS, threads=LOAD_THREADS, name="load") as s:
         yield s.url, s.log_path

@@ -16,7 +16,7 @@ test clients with their own cookies and client IPs:
 - a code works only in the browser whose request sent it: another pending cookie, even one
   for the same address, cannot redeem it;
 - 30 concurrent guesses (29 wrong, 1 right) in the browser that asked compare at most
-  ``AUTH_CODE_MAX_ATTEMPTS`` codes; the emailed link still works when the code is spent.
+  ``Email(max_attempts=...)`` codes; the emailed link still works when the code is spent.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ The app is ``tests/hardening/apps_under_test.py``: Flask-SQLAlchemy, ``SQLAlchem
 the Email provider sending to the ``smtp_server`` fixture, the tests' dummy OAuth provider.
 
 SMTP failures are mostly covered by ``tests/test_email_flow.py`` (refused RCPT or DATA, down,
-silent in DATA with AUTH_EMAIL_TIMEOUT=1); added here: another AUTH_EMAIL_TIMEOUT honoured,
+silent in DATA with Email(timeout=1)); added here: another timeout honoured,
 and a server silent from its greeting on, through the whole flow. The OpenID provider: a real
 ``oidc-provider-mock`` whose discovery, token, JWKS or userinfo endpoint holds the request.
 """
@@ -456,7 +456,7 @@ def _no_token_and_no_pending_cookie(answer: TestResponse, rows: Rows) -> None:
 def test_a_mail_server_silent_in_data_is_given_up_after_the_configured_timeout(
     build: Build, rows: Rows, smtp_server: MailServer
 ) -> None:
-    app, _ = build(AUTH_EMAIL_TIMEOUT=2)  # not the 1 s tests/test_email_flow.py uses
+    app, _ = build(EMAIL_TIMEOUT=2)  # not the 1 s tests/test_email_flow.py uses
     smtp_server.mode = "hang"
     browser = InProcessBrowser(app)
     started = time.monotonic()
@@ -475,7 +475,7 @@ def test_a_mail_server_that_never_greets_is_given_up_on_through_the_flow(
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)  # the kernel completes the connection; nobody ever speaks
-        app, _ = build(MAIL_PORT=silent.getsockname()[1], AUTH_EMAIL_TIMEOUT=1)
+        app, _ = build(MAIL_PORT=silent.getsockname()[1], EMAIL_TIMEOUT=1)
         browser = InProcessBrowser(app)
         started = time.monotonic()
 

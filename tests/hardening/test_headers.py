@@ -89,9 +89,9 @@ def _(s: Site) -> TestResponse:
     return s.client().options("/auth/signin")
 
 
-@case("GET signin, app page (AUTH_PAGES_SIGNIN)")
+@case("GET signin, app page (AUTH_PAGES)")
 def _(s: Site) -> TestResponse:
-    own = make_site(AUTH_PAGES_SIGNIN="/my-signin")
+    own = make_site(AUTH_PAGES={"signin": "/my-signin"})
     return own.client().get("/auth/signin?callback_url=/private")
 
 

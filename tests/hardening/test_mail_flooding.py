@@ -70,7 +70,7 @@ def test_many_addresses_of_one_ipv6_slash_64_are_one_client(
     app = sqlite_app()
     requests = [(f"2001:db8:42:7::{n + 1:x}", f"user{n}@example.com") for n in range(ATTEMPTS)]
     statuses = flood(app, requests)
-    assert statuses[:20] == [302] * 20  # AUTH_RATELIMIT_IP: 20 per hour per network
+    assert statuses[:20] == [302] * 20  # EmailLimits(per_network): 20 per hour
     assert set(statuses[20:]) == {429}
     assert len(smtp_server.messages) == 20
     # The next /64 is another client.
@@ -89,7 +89,7 @@ def test_many_addresses_of_one_ipv6_slash_64_share_a_mailboxs_quota(
 
 
 def test_the_global_send_budget(sqlite_app: Callable[..., Flask], smtp_server: MailServer) -> None:
-    app = sqlite_app(AUTH_RATELIMIT_SEND_GLOBAL="5 per hour")
+    app = sqlite_app(EMAIL_LIMITS={"send_budget": "5 per hour"})
     requests = [(f"198.51.100.{n + 1}", f"user{n}@example.com") for n in range(8)]
     statuses = flood(app, requests)
     assert statuses == [302] * 5 + [429] * 3

@@ -19,12 +19,14 @@ import pytest
 from flask import Flask
 from flask_mail import Message, email_dispatched
 
+from flask_authadapter import auth_state
 from flask_authadapter.adapters.memory import MemoryAdapter
 from flask_authadapter.core.clock import FrozenClock
 from flask_authadapter.core.emails import normalize_email
 from flask_authadapter.core.errors import ConfigurationError, EmailSignin
 from flask_authadapter.core.verification import CODE_ALPHABET, CODE_LENGTH
 from flask_authadapter.providers.email import Email, SignInEmail
+from flask_authadapter.ratelimit import EmailLimits
 from tests.apps import csrf_from, make_app
 
 UTC = timezone.utc
@@ -49,17 +51,18 @@ def _app(*providers: Email, **config: Any) -> Flask:
     config.setdefault("AUTH_URL", BASE)
     config.setdefault("MAIL_SERVER", "127.0.0.1")
     config.setdefault("MAIL_PORT", _closed_port())  # anything sent by SMTP would fail
-    config.setdefault("AUTH_EMAIL_TIMEOUT", 2)
     app, _ = make_app(MemoryAdapter(), providers=list(providers), **config)
     return app
 
 
 def _message(app: Flask, provider: Email, **changes: Any) -> SignInEmail:
+    """``provider``'s message, with the app's site name (AUTH_SITE_NAME) unless changed."""
     options: dict[str, Any] = {
         "to": "ada@example.com",
         "url": URL,
         "code": CODE,
         "expires": NOW + provider.max_age,
+        "site_name": auth_state(app).config.site_name,
     }
     options.update(changes)
     with app.app_context():
@@ -85,6 +88,9 @@ def test_defaults() -> None:
     assert provider.normalize is normalize_email
     assert provider.subject == "Sign in to {site}"
     assert provider.sender is None
+    assert provider.max_attempts == 5
+    assert provider.timeout == 10
+    assert provider.rate_limits == EmailLimits()
 
 
 def test_options() -> None:
@@ -101,6 +107,9 @@ def test_options() -> None:
         normalize=normalize,
         subject="Your link",
         sender=SENDER,
+        max_attempts=3,
+        timeout=timedelta(seconds=4),
+        rate_limits=None,
     )
     assert (provider.id, provider.name, provider.max_age) == (
         "work-email",
@@ -110,6 +119,7 @@ def test_options() -> None:
     assert provider.custom_send is send
     assert provider.normalize is normalize
     assert (provider.subject, provider.sender) == ("Your link", SENDER)
+    assert (provider.max_attempts, provider.timeout, provider.rate_limits) == (3, 4.0, None)
     assert repr(provider) == "Email('work-email')"
 
 
@@ -117,7 +127,7 @@ def test_options() -> None:
     "max_age", [timedelta(0), timedelta(seconds=-1), -timedelta(minutes=15)], ids=str
 )
 def test_max_age_must_be_positive(max_age: timedelta) -> None:
-    with pytest.raises(ValueError, match="max_age must be positive"):
+    with pytest.raises(ValueError, match=r"Email\(max_age=\.\.\.\) must be a positive"):
         Email(max_age=max_age)
 
 
@@ -413,6 +423,12 @@ def test_settings_show_no_secret() -> None:
         "sender": SENDER,
         "mail_server": "smtp.acme.example:587",
         "custom_send": False,
+        "max_attempts": 5,
+        "timeout": "10s",
+        "rate_limits": (
+            "per_address=3 per 10 minutes, per_address_total=10 per 10 minutes, "
+            "per_network=20 per hour, send_budget=None, verify=30 per 10 minutes"
+        ),
     }
     assert MAIL_PASSWORD not in repr(settings)
 
@@ -438,6 +454,28 @@ def test_flask_auth_providers_never_prints_the_mail_password(custom_send: bool) 
     assert f"    sender: {SENDER}" in lines
     assert "    mail_server: smtp.acme.example:465" in lines
     assert f"    custom_send: {custom_send}" in lines
+    assert "    max_attempts: 5" in lines
+
+
+def test_flask_auth_providers_shows_the_email_settings_in_effect() -> None:
+    provider = Email(
+        send=lambda message: None,
+        max_attempts=3,
+        timeout=2.5,
+        rate_limits=EmailLimits(per_network="7 per hour"),
+    )
+    output = _app(provider).test_cli_runner().invoke(args=["auth", "providers"]).output
+    lines = output.splitlines()
+    assert "    max_attempts: 3" in lines
+    assert "    timeout: 2.5s" in lines
+    assert any(
+        line.startswith("    rate_limits: ") and "per_network=7 per hour" in line for line in lines
+    )
+    unlimited = _app(Email(send=lambda message: None, rate_limits=None))
+    assert (
+        "    rate_limits: off"
+        in unlimited.test_cli_runner().invoke(args=["auth", "providers"]).output.splitlines()
+    )
 
 
 # Flask-Mail's SMTP connection: refused, or silent -------------------------------------------------
@@ -453,7 +491,7 @@ def test_a_mail_server_that_is_down_raises_from_send(ssl: bool) -> None:
         provider.send(message)
 
 
-def test_a_silent_mail_server_is_given_up_after_auth_email_timeout() -> None:
+def test_a_silent_mail_server_is_given_up_after_the_timeout() -> None:
     # Flask-Mail itself opens SMTP without a timeout: a server that accepts the connection
     # and never greets would hold the request forever.
     import socket
@@ -462,12 +500,11 @@ def test_a_silent_mail_server_is_given_up_after_auth_email_timeout() -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(1)  # the kernel accepts the connection; nobody ever speaks
-        provider = Email(sender=SENDER)
+        provider = Email(sender=SENDER, timeout=0.3)
         app = _app(
             provider,
             MAIL_SUPPRESS_SEND=False,
             MAIL_PORT=silent.getsockname()[1],
-            AUTH_EMAIL_TIMEOUT=0.3,
         )
         message = _message(app, provider)
         started = time.monotonic()
