@@ -9,7 +9,8 @@
 
 from .base import Provider, ProviderResult, SignInFlow
 from .email import Email, SignInEmail
-from .oauth import OIDC, OAuth2, Profile
+from .oauth import OAuth2
+from .oidc import OIDC
 from .presets import (
     Apple,
     Auth0,
@@ -22,6 +23,7 @@ from .presets import (
     MicrosoftEntraID,
     Slack,
 )
+from .profile import Profile
 
 __all__ = [
     "OIDC",

@@ -9,6 +9,7 @@ browser), then applies the sign-in rules, stores what they decide, and signs the
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -41,6 +42,14 @@ class SignInFlow:
     state: str | None = None
     nonce: str | None = None
     code_verifier: str | None = None
+
+    def answers(self, state: str | None) -> bool:
+        """Whether a callback that carries ``state`` answers this flow: the one check of
+        the OAuth ``state`` (constant time). A flow without a state (no sign-in under way
+        in this browser) answers nothing."""
+        if not self.state:
+            return False
+        return hmac.compare_digest((state or "").encode(), self.state.encode())
 
 
 @dataclass

@@ -54,7 +54,7 @@ from werkzeug.wrappers import Response
 from flask_authadapter import account_tokens
 from flask_authadapter.adapters.memory import MemoryAdapter
 from flask_authadapter.core.errors import ERROR_STATUS
-from flask_authadapter.providers.oauth import OIDC
+from flask_authadapter.providers import OIDC
 from flask_authadapter.testing import MemoryRawStore
 from flask_authadapter.web.responses import ERROR_MESSAGES
 from tests.apps import csrf_from, make_app
