@@ -54,14 +54,13 @@ from ..oidc import OIDC
 from ..oidc_checks import id_token_claims
 from ..profile import text_or_none
 from ..registration import Registration, provider_setting, setting_name
-from .preset import Preset
+from .preset import SECRET_IN_BODY, Preset
 
 if TYPE_CHECKING:
     from flask import Flask
     from joserfc.jwk import ECKey
-    from typing_extensions import Unpack
 
-    from ..options import PresetOptions
+    from .preset import PresetOptions, Unpack
 
 __all__ = ["APPLE_ISSUER", "MAX_SECRET_LIFETIME", "Apple", "apple_client_secret", "apple_user_name"]
 
@@ -176,7 +175,7 @@ class Apple(OIDC):
         id="apple",
         name="Apple",
         scope="openid name email",
-        token_endpoint_auth_method="client_secret_post",  # noqa: S106 - a method name
+        token_endpoint_auth_method=SECRET_IN_BODY,
     )
     #: Apple has no userinfo endpoint: everything comes from the ID token.
     uses_userinfo_endpoint = False

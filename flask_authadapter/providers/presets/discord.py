@@ -36,9 +36,7 @@ from ..profile import Profile, text_or_none
 from .preset import Preset
 
 if TYPE_CHECKING:
-    from typing_extensions import Unpack
-
-    from ..options import PresetOptions
+    from .preset import PresetOptions, Unpack
 
 __all__ = ["Discord", "discord_avatar_url", "discord_profile"]
 

@@ -39,12 +39,10 @@ from typing import TYPE_CHECKING, Any
 from ...core.errors import OAuthCallbackError
 from ..oauth import OAuth2
 from ..profile import Profile, text_or_none
-from .preset import Preset
+from .preset import SECRET_IN_BODY, Preset
 
 if TYPE_CHECKING:
-    from typing_extensions import Unpack
-
-    from ..options import PresetOptions
+    from .preset import PresetOptions, Unpack
 
 __all__ = ["GitHub", "github_profile"]
 
@@ -89,7 +87,7 @@ class GitHub(OAuth2):
         name="GitHub",
         scope="read:user user:email",
         profile=github_profile,
-        token_endpoint_auth_method="client_secret_post",  # noqa: S106 - a method name
+        token_endpoint_auth_method=SECRET_IN_BODY,
     )
 
     def __init__(

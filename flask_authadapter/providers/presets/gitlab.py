@@ -35,9 +35,7 @@ from ..profile import Profile, standard_profile, text_or_none
 from .preset import Preset
 
 if TYPE_CHECKING:
-    from typing_extensions import Unpack
-
-    from ..options import PresetOptions
+    from .preset import PresetOptions, Unpack
 
 __all__ = ["GitLab", "gitlab_profile"]
 

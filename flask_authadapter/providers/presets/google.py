@@ -39,9 +39,7 @@ from ..profile import text_or_none
 from .preset import Preset
 
 if TYPE_CHECKING:
-    from typing_extensions import Unpack
-
-    from ..options import PresetOptions
+    from .preset import PresetOptions, Unpack
 
 __all__ = ["Google"]
 

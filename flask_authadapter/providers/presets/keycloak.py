@@ -28,9 +28,7 @@ from ..oidc import OIDC
 from .preset import Preset
 
 if TYPE_CHECKING:
-    from typing_extensions import Unpack
-
-    from ..options import PresetOptions
+    from .preset import PresetOptions, Unpack
 
 __all__ = ["Keycloak"]
 

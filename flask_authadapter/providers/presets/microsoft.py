@@ -64,9 +64,7 @@ from ..profile import Profile, is_true, text_or_none
 from .preset import Preset
 
 if TYPE_CHECKING:
-    from typing_extensions import Unpack
-
-    from ..options import PresetOptions
+    from .preset import PresetOptions, Unpack
 
 __all__ = ["CONSUMERS_TENANT", "MicrosoftEntraID", "entra_profile"]
 

@@ -13,10 +13,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..options import PresetOptions
+    from typing_extensions import Unpack as Unpack
+
+    from ..options import PresetOptions as PresetOptions
     from ..profile import ProfileMapper
 
-__all__ = ["Preset"]
+__all__ = ["SECRET_IN_BODY", "Preset"]
+
+#: The token endpoint authentication of providers that take the client secret in the body.
+SECRET_IN_BODY = "client_secret_post"  # noqa: S105 - a method name
 
 
 @dataclass(frozen=True)

@@ -33,12 +33,10 @@ from typing import TYPE_CHECKING, Any
 
 from ...core.errors import OAuthCallbackError
 from ..oidc import OIDC
-from .preset import Preset
+from .preset import SECRET_IN_BODY, Preset
 
 if TYPE_CHECKING:
-    from typing_extensions import Unpack
-
-    from ..options import PresetOptions
+    from .preset import PresetOptions, Unpack
 
 __all__ = ["Slack"]
 
@@ -52,7 +50,7 @@ class Slack(OIDC):
         id="slack",
         name="Slack",
         scope="openid email profile",
-        token_endpoint_auth_method="client_secret_post",  # noqa: S106 - a method name
+        token_endpoint_auth_method=SECRET_IN_BODY,
     )
 
     def __init__(
