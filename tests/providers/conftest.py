@@ -8,6 +8,8 @@ from collections.abc import Iterator
 import pytest
 from werkzeug.serving import make_server
 
+from tests.providers.misbehaving import MisbehavingProvider
+from tests.providers.misbehaving_harness import OP_KEY
 from tests.providers.presets_support import FakeAPI
 
 
@@ -31,3 +33,17 @@ def api(api_server: FakeAPI) -> FakeAPI:
     api_server.routes.clear()
     api_server.seen.clear()
     return api_server
+
+
+@pytest.fixture(scope="module")
+def op_server() -> Iterator[MisbehavingProvider]:
+    provider = MisbehavingProvider(OP_KEY)
+    with provider.serve():
+        yield provider
+
+
+@pytest.fixture
+def op(op_server: MisbehavingProvider) -> MisbehavingProvider:
+    """The provider, well-behaved again, with nothing recorded."""
+    op_server.reset()
+    return op_server
