@@ -102,7 +102,8 @@ class Provider:
         """Read settings from the app (credentials from ``AUTH_<ID>_...``); check them.
 
         One provider object may be given to several apps: what it sets up for ``app`` is
-        kept in ``app.extensions``, never on the provider."""
+        kept for that app only (an OAuth provider's
+        :class:`~flask_authadapter.providers.registration.Registrations`), never shared."""
 
     def begin(self, flow: SignInFlow) -> ResponseReturnValue:
         """Start the sign-in: usually a redirect to the provider. ``flow`` comes with its
