@@ -65,7 +65,7 @@ from flask_authadapter.providers import (
     Provider,
     Slack,
 )
-from flask_authadapter.providers.oauth import Profile, standard_profile
+from flask_authadapter.providers.profile import Profile, standard_profile
 
 from .mailbox import Mailbox, render_text
 

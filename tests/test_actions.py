@@ -20,7 +20,7 @@ from flask_authadapter.core.account_tokens import token_sealer
 from flask_authadapter.core.sealing import is_sealed
 from flask_authadapter.signals import account_linked, user_created
 from flask_authadapter.testing import KINDS, SQLAlchemyRawStore
-from flask_authadapter.web.responses import ERROR_MESSAGES
+from flask_authadapter.web.responses import ERROR_PAGES
 from tests.apps import DummyProvider, csrf_from, dummy_sign_in, make_app
 
 # =========================================================================== #
@@ -357,7 +357,7 @@ def test_sign_in_callback_false_denies(app: Flask, auth: Auth, raw: SQLAlchemyRa
     client = app.test_client()
     response = client.get(start(client, sub="s-1", email="ada@example.com").location)
     assert response.status_code == 403
-    assert ERROR_MESSAGES["AccessDenied"][0] in response.get_data(as_text=True)
+    assert ERROR_PAGES["AccessDenied"].title in response.get_data(as_text=True)
     assert counts(raw) == counted()
     assert session_user(client) is None
     (call,) = seen

@@ -102,6 +102,12 @@ def test_no_import_cycle_in_the_package() -> None:
     assert _cycles(_graph()) == []
 
 
+def test_only_the_package_root_imports_the_extension() -> None:
+    """``extension`` is the top of the graph: it wires everything else into an app."""
+    importers = {module for module, imported in _graph().items() if f"{ROOT}.extension" in imported}
+    assert importers == {ROOT}
+
+
 @pytest.mark.parametrize("module", sorted(MODULES))
 def test_no_module_is_over_the_size_limit(module: str) -> None:
     lines = len(MODULES[module].read_text(encoding="utf-8").splitlines())

@@ -22,7 +22,7 @@ from flask_authadapter.adapters.sqlalchemy import SQLAlchemyAdapter
 from flask_authadapter.core.clock import FrozenClock
 from flask_authadapter.core.tokens import hash_session_token
 from flask_authadapter.testing import SQLAlchemyRawStore
-from flask_authadapter.web.responses import ERROR_MESSAGES
+from flask_authadapter.web.responses import ERROR_PAGES
 from tests.apps import SECRET, DummyProvider, csrf_from, dummy_sign_in, make_app
 
 # =========================================================================== #
@@ -216,7 +216,7 @@ def test_signin_page_shows_the_message_of_an_error_code(client: FlaskClient, cod
     response = client.get("/auth/signin", query_string={"error": code})
     assert response.status_code == 200
     page = page_of(response)
-    title, message = ERROR_MESSAGES[code]
+    title, message = ERROR_PAGES[code].title, ERROR_PAGES[code].message
     assert f"{title}. {message}" in page.text
     assert 'role="alert"' in response.get_data(as_text=True)
 
@@ -226,7 +226,7 @@ def test_signin_page_never_echoes_an_unknown_error(client: FlaskClient) -> None:
     response = client.get("/auth/signin", query_string={"error": payload})
     body = response.get_data(as_text=True)
     assert "pwned-4242" not in body and "<script" not in body
-    assert ERROR_MESSAGES["Default"][1] in page_of(response).text
+    assert ERROR_PAGES["Default"].message in page_of(response).text
 
 
 def test_signin_page_without_providers_says_so(adapter: SQLAlchemyAdapter) -> None:
@@ -338,7 +338,7 @@ def test_error_page_has_the_status_of_its_code(
     response = client.get("/auth/error", query_string=query)
     assert response.status_code == status
     page = page_of(response)
-    title, message = ERROR_MESSAGES[code]
+    title, message = ERROR_PAGES[code].title, ERROR_PAGES[code].message
     assert page.texts["h1"] == [title]
     assert message in page.text
     assert f"Error code: {code}" in page.text
@@ -553,9 +553,7 @@ def _all_pages(app: Flask) -> list[tuple[str, Any]]:
         ("verify-request", anonymous.get("/auth/verify-request")),
         ("missing-csrf", no_csrf),
     ]
-    pages += [
-        (f"error-{code}", anonymous.get(f"/auth/error?error={code}")) for code in ERROR_MESSAGES
-    ]
+    pages += [(f"error-{code}", anonymous.get(f"/auth/error?error={code}")) for code in ERROR_PAGES]
     return pages
 
 

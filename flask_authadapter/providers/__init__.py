@@ -7,39 +7,22 @@
   here too: ``from flask_authadapter.providers import GitHub``.
 """
 
+from . import presets
 from .base import Provider, ProviderResult, SignInFlow
 from .email import Email, SignInEmail
-from .oauth import OIDC, OAuth2, Profile
-from .presets import (
-    Apple,
-    Auth0,
-    Discord,
-    Facebook,
-    GitHub,
-    GitLab,
-    Google,
-    Keycloak,
-    MicrosoftEntraID,
-    Slack,
-)
+from .oauth import OAuth2
+from .oidc import OIDC
+from .presets import *  # noqa: F403 - every preset, as listed in presets.__all__
+from .profile import Profile
 
 __all__ = [
     "OIDC",
-    "Apple",
-    "Auth0",
-    "Discord",
     "Email",
-    "Facebook",
-    "GitHub",
-    "GitLab",
-    "Google",
-    "Keycloak",
-    "MicrosoftEntraID",
     "OAuth2",
     "Profile",
     "Provider",
     "ProviderResult",
     "SignInEmail",
     "SignInFlow",
-    "Slack",
 ]
+__all__ += presets.__all__

@@ -9,6 +9,7 @@ browser), then applies the sign-in rules, stores what they decide, and signs the
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -41,6 +42,14 @@ class SignInFlow:
     state: str | None = None
     nonce: str | None = None
     code_verifier: str | None = None
+
+    def answers(self, state: str | None) -> bool:
+        """Whether a callback that carries ``state`` answers this flow: the one check of
+        the OAuth ``state`` (constant time). A flow without a state (no sign-in under way
+        in this browser) answers nothing."""
+        if not self.state:
+            return False
+        return hmac.compare_digest((state or "").encode(), self.state.encode())
 
 
 @dataclass
@@ -93,7 +102,8 @@ class Provider:
         """Read settings from the app (credentials from ``AUTH_<ID>_...``); check them.
 
         One provider object may be given to several apps: what it sets up for ``app`` is
-        kept in ``app.extensions``, never on the provider."""
+        kept for that app only (an OAuth provider's
+        :class:`~flask_authadapter.providers.registration.Registrations`), never shared."""
 
     def begin(self, flow: SignInFlow) -> ResponseReturnValue:
         """Start the sign-in: usually a redirect to the provider. ``flow`` comes with its

@@ -67,9 +67,6 @@ ERROR_PAGES: dict[str, ErrorPage] = {
         TOO_LARGE,
     ]
 }
-#: Each code's title and message, and its status (views of :data:`ERROR_PAGES`).
-ERROR_MESSAGES = {code: (page.title, page.message) for code, page in ERROR_PAGES.items()}
-ERROR_STATUS = {code: page.status for code, page in ERROR_PAGES.items()}
 
 
 def page_for(code: object) -> ErrorPage:

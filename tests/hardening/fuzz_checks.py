@@ -173,7 +173,7 @@ TAIL_MAY: dict[str, dict[bytes, frozenset[str]]] = {
     "/auth/callback/{tail}": {b"dummy": frozenset({"sign-in"})},
 }
 
-#: /auth/error?error=Configuration answers 500 on purpose (ERROR_STATUS, as Auth.js does),
+#: /auth/error?error=Configuration answers 500 on purpose (ERROR_PAGES, as Auth.js does),
 #: for anyone who asks for it. Allowed here, counted in the summary, and reported.
 DELIBERATE_500 = "GET /auth/error?error=Configuration is a 500 by design (core/errors.py)"
 

@@ -30,7 +30,7 @@ from werkzeug.test import TestResponse
 from flask_authadapter.core.errors import StorageError
 from flask_authadapter.core.models import Account, User
 from flask_authadapter.core.tokens import new_token
-from flask_authadapter.web.responses import ERROR_MESSAGES
+from flask_authadapter.web.responses import ERROR_PAGES
 from tests.hardening.headers_support import (
     PROVIDER,
     FailingStore,
@@ -127,7 +127,7 @@ def _(s: Site) -> TestResponse:
     return client.get("/auth/verify-request")
 
 
-for _code in ERROR_MESSAGES:
+for _code in ERROR_PAGES:
 
     def _error(s: Site, code: str = _code) -> TestResponse:
         return s.client().get(f"/auth/error?error={code}")

@@ -18,7 +18,7 @@ from flask_authadapter.adapters.sqlalchemy import SQLAlchemyAdapter
 from flask_authadapter.core.tokens import new_token, sign
 from flask_authadapter.providers.base import SignInFlow
 from flask_authadapter.testing import KINDS, SQLAlchemyRawStore
-from flask_authadapter.web.responses import ERROR_MESSAGES
+from flask_authadapter.web.responses import ERROR_PAGES
 from tests.apps import DummyProvider, csrf_from, dummy_sign_in, make_app
 
 # =========================================================================== #
@@ -203,7 +203,7 @@ def assert_missing_csrf_page(response: Any) -> None:
     assert "Location" not in response.headers
     assert response.mimetype == "text/html"
     body = response.get_data(as_text=True)
-    assert ERROR_MESSAGES["MissingCSRF"][0] in body
+    assert ERROR_PAGES["MissingCSRF"].title in body
     assert "<code>MissingCSRF</code>" in body
     assert response.headers["Cache-Control"] == "no-store"
 
@@ -211,7 +211,7 @@ def assert_missing_csrf_page(response: Any) -> None:
 def assert_missing_csrf_json(response: Any) -> None:
     assert response.status_code == 403
     assert response.mimetype == "application/json"
-    assert response.json == {"error": "MissingCSRF", "message": ERROR_MESSAGES["MissingCSRF"][1]}
+    assert response.json == {"error": "MissingCSRF", "message": ERROR_PAGES["MissingCSRF"].message}
     assert "Location" not in response.headers
     assert response.headers["Cache-Control"] == "no-store"
 

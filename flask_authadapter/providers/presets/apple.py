@@ -49,12 +49,18 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from ...core.clock import Clock, system_clock
-from ...core.errors import ConfigurationError, OAuthCallbackError
-from ..oauth import OIDC, ProfileMapper, Registration, text_or_none
+from ...core.errors import ConfigurationError
+from ..oidc import OIDC
+from ..oidc_checks import id_token_claims
+from ..profile import text_or_none
+from ..registration import Registration, provider_setting, setting_name
+from .preset import SECRET_IN_BODY, Preset
 
 if TYPE_CHECKING:
     from flask import Flask
     from joserfc.jwk import ECKey
+
+    from .preset import PresetOptions, Unpack
 
 __all__ = ["APPLE_ISSUER", "MAX_SECRET_LIFETIME", "Apple", "apple_client_secret", "apple_user_name"]
 
@@ -165,6 +171,15 @@ class AppleRegistration(Registration):
 class Apple(OIDC):
     """Sign in with Apple. See the module documentation for set-up and the client secret."""
 
+    preset = Preset(
+        id="apple",
+        name="Apple",
+        scope="openid name email",
+        token_endpoint_auth_method=SECRET_IN_BODY,
+    )
+    #: Apple has no userinfo endpoint: everything comes from the ID token.
+    uses_userinfo_endpoint = False
+
     def __init__(
         self,
         client_id: str | None = None,
@@ -173,29 +188,20 @@ class Apple(OIDC):
         team_id: str | None = None,
         key_id: str | None = None,
         private_key: str | bytes | None = None,
-        id: str = "apple",
-        name: str = "Apple",
-        scope: str = "openid name email",
-        allow_dangerous_email_account_linking: bool = False,
-        profile: ProfileMapper | None = None,
         secret_lifetime: timedelta = timedelta(hours=1),
         clock: Clock = system_clock,
-        timeout: float = 10.0,
+        **options: Unpack[PresetOptions],
     ) -> None:
         if not timedelta(minutes=10) <= secret_lifetime <= MAX_SECRET_LIFETIME:
             raise ValueError("secret_lifetime is between 10 minutes and 6 months")
         super().__init__(
-            id,
-            issuer=APPLE_ISSUER,
-            client_id=client_id,
-            client_secret=client_secret,
-            name=name,
-            scope=scope,
-            allow_dangerous_email_account_linking=allow_dangerous_email_account_linking,
-            profile=profile,
-            authorize_params={"response_mode": "form_post"},
-            token_endpoint_auth_method="client_secret_post",  # noqa: S106 - a method name
-            timeout=timeout,
+            **self.preset.options(
+                client_id,
+                client_secret,
+                options,
+                issuer=APPLE_ISSUER,
+                authorize_params={"response_mode": "form_post"},
+            )
         )
         self.team_id = team_id
         self.key_id = key_id
@@ -217,27 +223,23 @@ class Apple(OIDC):
 
     def _secret_maker(self, app: Flask, client_id: str) -> _SecretMaker:
         """The maker of the client secret, from the key given here or in ``app``'s settings."""
-        prefix = f"AUTH_{self.id.upper().replace('-', '_')}"
-        team_id = self.team_id or app.config.get(f"{prefix}_TEAM_ID")
-        key_id = self.key_id or app.config.get(f"{prefix}_KEY_ID")
-        private_key = self.private_key or app.config.get(f"{prefix}_PRIVATE_KEY")
-        missing = [
-            f"{prefix}_{name}"
-            for name, value in (
-                ("TEAM_ID", team_id),
-                ("KEY_ID", key_id),
-                ("PRIVATE_KEY", private_key),
-            )
-            if not value
-        ]
+        given = {"TEAM_ID": self.team_id, "KEY_ID": self.key_id, "PRIVATE_KEY": self.private_key}
+        found = {name: provider_setting(app, self.id, name, value) for name, value in given.items()}
+        missing = [setting_name(self.id, name) for name, value in found.items() if not value]
         if missing:
             raise ConfigurationError(
                 f"the {self.id} provider makes its client secret from your Sign in with Apple "
                 f"key: set {', '.join(missing)} (or pass team_id=, key_id=, private_key=)"
             )
+        private_key = found["PRIVATE_KEY"]
         key = _load_key(private_key if isinstance(private_key, bytes) else str(private_key))
         return _SecretMaker(
-            str(team_id), str(key_id), client_id, key, self.secret_lifetime, self.clock
+            str(found["TEAM_ID"]),
+            str(found["KEY_ID"]),
+            client_id,
+            key,
+            self.secret_lifetime,
+            self.clock,
         )
 
     def _maker(self) -> _SecretMaker | None:
@@ -272,18 +274,11 @@ class Apple(OIDC):
         return data
 
     # The profile ---------------------------------------------------------------------------
-    def fetch_userinfo(self, token: Mapping[str, Any]) -> Mapping[str, Any]:
-        """The ID token's claims (Apple has no userinfo endpoint)."""
-        claims = token.get("userinfo")
-        if not isinstance(claims, Mapping) or not claims.get("sub"):
-            raise OAuthCallbackError(f"{self.id}: no valid ID token in the token response")
-        return dict(claims)
-
     def user_document(
         self, token: Mapping[str, Any], answer: Mapping[str, str]
     ) -> Mapping[str, Any]:
         """The ID token's claims, with the name Apple posts (``user``) on a first sign-in."""
-        merged = dict(self.fetch_userinfo(token))
+        merged = id_token_claims(self.id, token)
         name = apple_user_name(answer.get("user"))
         if name and not text_or_none(merged.get("name")):
             merged["name"] = name

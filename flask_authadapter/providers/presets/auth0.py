@@ -26,9 +26,13 @@ provider), so it is exactly as trustworthy as the connections you enabled.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..oauth import OIDC, ProfileMapper
+from ..oidc import OIDC
+from .preset import Preset
+
+if TYPE_CHECKING:
+    from .preset import PresetOptions, Unpack
 
 __all__ = ["Auth0"]
 
@@ -36,21 +40,18 @@ __all__ = ["Auth0"]
 class Auth0(OIDC):
     """Sign in through Auth0. See the module documentation for set-up."""
 
+    preset = Preset(id="auth0", name="Auth0", scope="openid email profile")
+
     def __init__(
         self,
         domain: str,
         client_id: str | None = None,
         client_secret: str | None = None,
         *,
-        id: str = "auth0",
-        name: str = "Auth0",
-        scope: str = "openid email profile",
-        allow_dangerous_email_account_linking: bool = False,
-        profile: ProfileMapper | None = None,
         audience: str | None = None,
         connection: str | None = None,
         organization: str | None = None,
-        timeout: float = 10.0,
+        **options: Unpack[PresetOptions],
     ) -> None:
         domain = domain.strip().removeprefix("https://").rstrip("/")
         if not domain or "/" in domain:
@@ -59,38 +60,26 @@ class Auth0(OIDC):
             )
         self.domain = domain
         self.organization = organization
-        params = {
-            key: value
-            for key, value in (
-                ("audience", audience),
-                ("connection", connection),
-                ("organization", organization),
-            )
-            if value
-        }
+        asked = {"audience": audience, "connection": connection, "organization": organization}
         super().__init__(
-            id,
-            issuer=f"https://{domain}/",
-            client_id=client_id,
-            client_secret=client_secret,
-            name=name,
-            scope=scope,
-            allow_dangerous_email_account_linking=allow_dangerous_email_account_linking,
-            profile=profile,
-            authorize_params=params,
-            timeout=timeout,
+            **self.preset.options(
+                client_id,
+                client_secret,
+                options,
+                issuer=f"https://{domain}/",
+                authorize_params={key: value for key, value in asked.items() if value},
+            )
         )
 
-    def token_params(self) -> dict[str, Any]:
-        """The ID token's ``iss`` is Auth0's issuer with its trailing slash; with an
-        ``organization``, its ``org_id`` (or, given a name, ``org_name``) must be that one."""
-        options: dict[str, Any] = {
-            "iss": {"essential": True, "values": [f"{self.issuer}/"]},
-            "sub": {"essential": True},
-        }
-        if self.organization:
-            if self.organization.startswith("org_"):
-                options["org_id"] = {"essential": True, "value": self.organization}
-            else:
-                options["org_name"] = {"essential": True, "value": self.organization.lower()}
-        return {"claims_options": options}
+    def id_token_issuer(self) -> list[str]:
+        """Auth0's issuer with its trailing slash."""
+        return [f"{self.issuer}/"]
+
+    def id_token_extra_claims(self) -> dict[str, dict[str, Any]]:
+        """With an ``organization``, the ID token's ``org_id`` (or, given a name,
+        ``org_name``) must be that one."""
+        if not self.organization:
+            return {}
+        if self.organization.startswith("org_"):
+            return {"org_id": {"essential": True, "value": self.organization}}
+        return {"org_name": {"essential": True, "value": self.organization.lower()}}

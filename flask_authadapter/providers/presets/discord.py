@@ -28,10 +28,15 @@ confirmed the address from the email Discord sent there.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...core.errors import OAuthCallbackError
-from ..oauth import OAuth2, Profile, ProfileMapper, text_or_none
+from ..oauth import OAuth2
+from ..profile import Profile, text_or_none
+from .preset import Preset
+
+if TYPE_CHECKING:
+    from .preset import PresetOptions, Unpack
 
 __all__ = ["Discord", "discord_avatar_url", "discord_profile"]
 
@@ -72,31 +77,25 @@ def discord_profile(user: Mapping[str, Any], token: Mapping[str, Any]) -> Profil
 class Discord(OAuth2):
     """Sign in with Discord. See the module documentation for set-up and the profile."""
 
+    preset = Preset(id="discord", name="Discord", scope="identify email", profile=discord_profile)
+
     def __init__(
         self,
         client_id: str | None = None,
         client_secret: str | None = None,
         *,
-        id: str = "discord",
-        name: str = "Discord",
-        scope: str = "identify email",
-        allow_dangerous_email_account_linking: bool = False,
-        profile: ProfileMapper | None = None,
         prompt: str | None = None,
-        timeout: float = 10.0,
+        **options: Unpack[PresetOptions],
     ) -> None:
         super().__init__(
-            id,
-            authorize_url="https://discord.com/oauth2/authorize",
-            token_url="https://discord.com/api/oauth2/token",  # noqa: S106 - a URL
-            userinfo_url="https://discord.com/api/users/@me",
-            client_id=client_id,
-            client_secret=client_secret,
-            name=name,
-            scope=scope,
-            profile=profile or discord_profile,
-            allow_dangerous_email_account_linking=allow_dangerous_email_account_linking,
-            # "consent" asks again each time; "none" skips the screen for a returning person.
-            authorize_params={"prompt": prompt} if prompt else None,
-            timeout=timeout,
+            **self.preset.options(
+                client_id,
+                client_secret,
+                options,
+                authorize_url="https://discord.com/oauth2/authorize",
+                token_url="https://discord.com/api/oauth2/token",  # noqa: S106 - a URL
+                userinfo_url="https://discord.com/api/users/@me",
+                # "consent" asks again each time; "none" skips the screen for a returning person.
+                authorize_params={"prompt": prompt} if prompt else None,
+            )
         )

@@ -24,10 +24,15 @@ Profile (the User node, https://developers.facebook.com/docs/graph-api/reference
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...core.errors import OAuthCallbackError
-from ..oauth import OAuth2, Profile, ProfileMapper, text_or_none
+from ..oauth import OAuth2
+from ..profile import Profile, text_or_none
+from .preset import SECRET_IN_BODY, Preset
+
+if TYPE_CHECKING:
+    from .preset import PresetOptions, Unpack
 
 __all__ = ["Facebook", "facebook_profile"]
 
@@ -51,31 +56,31 @@ def facebook_profile(user: Mapping[str, Any], token: Mapping[str, Any]) -> Profi
 class Facebook(OAuth2):
     """Sign in with Facebook. See the module documentation for set-up and the profile."""
 
+    # The manual flow documents client_id and client_secret as parameters.
+    preset = Preset(
+        id="facebook",
+        name="Facebook",
+        scope="email public_profile",
+        profile=facebook_profile,
+        token_endpoint_auth_method=SECRET_IN_BODY,
+    )
+
     def __init__(
         self,
         client_id: str | None = None,
         client_secret: str | None = None,
         *,
-        id: str = "facebook",
-        name: str = "Facebook",
-        scope: str = "email public_profile",
-        allow_dangerous_email_account_linking: bool = False,
-        profile: ProfileMapper | None = None,
         api_version: str = "v19.0",
-        timeout: float = 10.0,
+        **options: Unpack[PresetOptions],
     ) -> None:
+        graph = f"https://graph.facebook.com/{api_version}"
         super().__init__(
-            id,
-            authorize_url=f"https://www.facebook.com/{api_version}/dialog/oauth",
-            token_url=f"https://graph.facebook.com/{api_version}/oauth/access_token",
-            userinfo_url=f"https://graph.facebook.com/{api_version}/me?fields=id,name,email,picture",
-            client_id=client_id,
-            client_secret=client_secret,
-            name=name,
-            scope=scope,
-            profile=profile or facebook_profile,
-            allow_dangerous_email_account_linking=allow_dangerous_email_account_linking,
-            # The manual flow documents client_id and client_secret as parameters.
-            token_endpoint_auth_method="client_secret_post",  # noqa: S106 - a method name
-            timeout=timeout,
+            **self.preset.options(
+                client_id,
+                client_secret,
+                options,
+                authorize_url=f"https://www.facebook.com/{api_version}/dialog/oauth",
+                token_url=f"{graph}/oauth/access_token",
+                userinfo_url=f"{graph}/me?fields=id,name,email,picture",
+            )
         )

@@ -34,10 +34,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...core.errors import OAuthCallbackError
-from ..oauth import OAuth2, Profile, ProfileMapper, text_or_none
+from ..oauth import OAuth2
+from ..profile import Profile, text_or_none
+from .preset import SECRET_IN_BODY, Preset
+
+if TYPE_CHECKING:
+    from .preset import PresetOptions, Unpack
 
 __all__ = ["GitHub", "github_profile"]
 
@@ -76,44 +81,40 @@ def github_profile(user: Mapping[str, Any], token: Mapping[str, Any]) -> Profile
 class GitHub(OAuth2):
     """Sign in with GitHub. See the module documentation for set-up and the profile."""
 
+    # GitHub takes the secret in the body or in Basic auth; the body is its documented way.
+    preset = Preset(
+        id="github",
+        name="GitHub",
+        scope="read:user user:email",
+        profile=github_profile,
+        token_endpoint_auth_method=SECRET_IN_BODY,
+    )
+
     def __init__(
         self,
         client_id: str | None = None,
         client_secret: str | None = None,
         *,
-        id: str = "github",
-        name: str = "GitHub",
-        scope: str = "read:user user:email",
-        allow_dangerous_email_account_linking: bool = False,
-        profile: ProfileMapper | None = None,
         base_url: str = "https://github.com",
         api_base_url: str | None = None,
-        timeout: float = 10.0,
+        **options: Unpack[PresetOptions],
     ) -> None:
         base_url = base_url.rstrip("/")
         if api_base_url is None:
-            api_base_url = (
-                "https://api.github.com"
-                if base_url == "https://github.com"
-                else f"{base_url}/api/v3"
-            )
+            public = base_url == "https://github.com"
+            api_base_url = "https://api.github.com" if public else f"{base_url}/api/v3"
         self.api_base_url = api_base_url.rstrip("/")
-        super().__init__(
-            id,
-            authorize_url=f"{base_url}/login/oauth/authorize",
-            token_url=f"{base_url}/login/oauth/access_token",
-            userinfo_url=f"{self.api_base_url}/user",
-            client_id=client_id,
-            client_secret=client_secret,
-            name=name,
-            scope=scope,
-            profile=profile or github_profile,
-            allow_dangerous_email_account_linking=allow_dangerous_email_account_linking,
-            # GitHub takes the secret in the body or in Basic auth; the body is its documented way.
-            token_endpoint_auth_method="client_secret_post",  # noqa: S106 - a method name
-            timeout=timeout,
-        )
         self.emails_url = f"{self.api_base_url}/user/emails"
+        super().__init__(
+            **self.preset.options(
+                client_id,
+                client_secret,
+                options,
+                authorize_url=f"{base_url}/login/oauth/authorize",
+                token_url=f"{base_url}/login/oauth/access_token",
+                userinfo_url=f"{self.api_base_url}/user",
+            )
+        )
 
     def fetch_userinfo(self, token: Mapping[str, Any]) -> Mapping[str, Any]:
         """``GET /user``, with the person's addresses from ``GET /user/emails`` as ``emails``."""

@@ -28,9 +28,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..oauth import OIDC, Profile, ProfileMapper, standard_profile, text_or_none
+from ..oidc import OIDC
+from ..profile import Profile, standard_profile, text_or_none
+from .preset import Preset
+
+if TYPE_CHECKING:
+    from .preset import PresetOptions, Unpack
 
 __all__ = ["GitLab", "gitlab_profile"]
 
@@ -46,27 +51,16 @@ def gitlab_profile(claims: Mapping[str, Any], token: Mapping[str, Any]) -> Profi
 class GitLab(OIDC):
     """Sign in with GitLab. See the module documentation for set-up and the profile."""
 
+    preset = Preset(
+        id="gitlab", name="GitLab", scope="openid profile email", profile=gitlab_profile
+    )
+
     def __init__(
         self,
         client_id: str | None = None,
         client_secret: str | None = None,
         *,
-        id: str = "gitlab",
-        name: str = "GitLab",
         base_url: str = "https://gitlab.com",
-        scope: str = "openid profile email",
-        allow_dangerous_email_account_linking: bool = False,
-        profile: ProfileMapper | None = None,
-        timeout: float = 10.0,
+        **options: Unpack[PresetOptions],
     ) -> None:
-        super().__init__(
-            id,
-            issuer=base_url,
-            client_id=client_id,
-            client_secret=client_secret,
-            name=name,
-            scope=scope,
-            allow_dangerous_email_account_linking=allow_dangerous_email_account_linking,
-            profile=profile or gitlab_profile,
-            timeout=timeout,
-        )
+        super().__init__(**self.preset.options(client_id, client_secret, options, issuer=base_url))

@@ -31,10 +31,15 @@ ownership Google checked (``hosted_domain`` narrows sign-in to the domains you t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...core.errors import OAuthCallbackError
-from ..oauth import OIDC, ProfileMapper, text_or_none
+from ..oidc import OIDC
+from ..profile import text_or_none
+from .preset import Preset
+
+if TYPE_CHECKING:
+    from .preset import PresetOptions, Unpack
 
 __all__ = ["Google"]
 
@@ -44,20 +49,17 @@ ISSUER = "https://accounts.google.com"
 class Google(OIDC):
     """Sign in with Google. See the module documentation for set-up and the options."""
 
+    preset = Preset(id="google", name="Google", scope="openid email profile")
+
     def __init__(
         self,
         client_id: str | None = None,
         client_secret: str | None = None,
         *,
-        id: str = "google",
-        name: str = "Google",
-        scope: str = "openid email profile",
-        allow_dangerous_email_account_linking: bool = False,
-        profile: ProfileMapper | None = None,
         hosted_domain: str | None = None,
         offline: bool = False,
         prompt: str | None = None,
-        timeout: float = 10.0,
+        **options: Unpack[PresetOptions],
     ) -> None:
         params: dict[str, str] = {}
         if hosted_domain:
@@ -68,29 +70,17 @@ class Google(OIDC):
         elif prompt:
             params["prompt"] = prompt
         super().__init__(
-            id,
-            issuer=ISSUER,
-            client_id=client_id,
-            client_secret=client_secret,
-            name=name,
-            scope=scope,
-            allow_dangerous_email_account_linking=allow_dangerous_email_account_linking,
-            profile=profile,
-            authorize_params=params,
-            timeout=timeout,
+            **self.preset.options(
+                client_id, client_secret, options, issuer=ISSUER, authorize_params=params
+            )
         )
         self.hosted_domain = hosted_domain.lower() if hosted_domain else None
 
-    def token_params(self) -> dict[str, Any]:
-        """Accept both spellings of Google's issuer in the ID token's ``iss``."""
-        return {
-            "claims_options": {
-                "iss": {"essential": True, "values": [ISSUER, "accounts.google.com"]},
-                "sub": {"essential": True},
-            }
-        }
+    def id_token_issuer(self) -> list[str]:
+        """Both spellings of Google's issuer."""
+        return [ISSUER, "accounts.google.com"]
 
-    def check_hosted_domain(self, claims: Mapping[str, Any]) -> None:
+    def check_claims(self, claims: Mapping[str, Any]) -> None:
         """With ``hosted_domain``: the ID token's ``hd`` claim must be that domain."""
         if self.hosted_domain is None:
             return
@@ -99,9 +89,3 @@ class Google(OIDC):
             raise OAuthCallbackError(
                 f"{self.id}: the account is not one of the {self.hosted_domain!r} domain"
             )
-
-    def fetch_userinfo(self, token: Mapping[str, Any]) -> Mapping[str, Any]:
-        """The claims (see :class:`OIDC`), after checking the hosted domain on the ID token."""
-        claims = token.get("userinfo")
-        self.check_hosted_domain(claims if isinstance(claims, Mapping) else {})
-        return super().fetch_userinfo(token)

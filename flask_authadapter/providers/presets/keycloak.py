@@ -21,9 +21,14 @@ email or its administrators set it, so it is as trustworthy as the realm you con
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from ..oauth import OIDC, ProfileMapper
+from ..oidc import OIDC
+from .preset import Preset
+
+if TYPE_CHECKING:
+    from .preset import PresetOptions, Unpack
 
 __all__ = ["Keycloak"]
 
@@ -31,32 +36,19 @@ __all__ = ["Keycloak"]
 class Keycloak(OIDC):
     """Sign in with a Keycloak realm. See the module documentation for set-up."""
 
+    preset = Preset(id="keycloak", name="Keycloak", scope="openid email profile")
+
     def __init__(
         self,
         base_url: str,
         realm: str,
         client_id: str | None = None,
         client_secret: str | None = None,
-        *,
-        id: str = "keycloak",
-        name: str = "Keycloak",
-        scope: str = "openid email profile",
-        allow_dangerous_email_account_linking: bool = False,
-        profile: ProfileMapper | None = None,
-        timeout: float = 10.0,
+        **options: Unpack[PresetOptions],
     ) -> None:
         if not realm:
             raise ValueError("Keycloak needs the realm's name")
         self.base_url = base_url.rstrip("/")
         self.realm = realm
-        super().__init__(
-            id,
-            issuer=f"{self.base_url}/realms/{quote(realm, safe='')}",
-            client_id=client_id,
-            client_secret=client_secret,
-            name=name,
-            scope=scope,
-            allow_dangerous_email_account_linking=allow_dangerous_email_account_linking,
-            profile=profile,
-            timeout=timeout,
-        )
+        issuer = f"{self.base_url}/realms/{quote(realm, safe='')}"
+        super().__init__(**self.preset.options(client_id, client_secret, options, issuer=issuer))

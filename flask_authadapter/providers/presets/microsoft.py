@@ -58,10 +58,13 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ...core.errors import OAuthCallbackError, OAuthSignin
-from ..oauth import OIDC, Profile, ProfileMapper, text_or_none
+from ..oidc import OIDC
+from ..oidc_checks import IssuerRule
+from ..profile import Profile, is_true, text_or_none
+from .preset import Preset
 
 if TYPE_CHECKING:
-    pass
+    from .preset import PresetOptions, Unpack
 
 __all__ = ["CONSUMERS_TENANT", "MicrosoftEntraID", "entra_profile"]
 
@@ -76,10 +79,6 @@ def _is_guid(value: object) -> bool:
     return isinstance(value, str) and _GUID.fullmatch(value) is not None
 
 
-def _true(value: object) -> bool:
-    return value is True or value == "true"
-
-
 def entra_profile(claims: Mapping[str, Any], token: Mapping[str, Any]) -> Profile:
     """Map Entra ID token claims (see the module documentation): the ``email`` claim is
     verified only with ``xms_edov`` true or for a personal Microsoft account."""
@@ -88,7 +87,7 @@ def entra_profile(claims: Mapping[str, Any], token: Mapping[str, Any]) -> Profil
         raise OAuthCallbackError("microsoft-entra-id: the ID token has no sub")
     email = text_or_none(claims.get("email"))
     verified = email is not None and (
-        _true(claims.get("xms_edov")) or claims.get("tid") == CONSUMERS_TENANT
+        is_true(claims.get("xms_edov")) or claims.get("tid") == CONSUMERS_TENANT
     )
     if email is None:
         username = text_or_none(claims.get("preferred_username"))
@@ -105,20 +104,24 @@ def entra_profile(claims: Mapping[str, Any], token: Mapping[str, Any]) -> Profil
 class MicrosoftEntraID(OIDC):
     """Sign in with Microsoft Entra ID. See the module documentation for the issuer checks."""
 
+    preset = Preset(
+        id="microsoft-entra-id",
+        name="Microsoft",
+        scope="openid profile email",
+        profile=entra_profile,
+    )
+    #: Everything comes from the ID token (see the module documentation).
+    uses_userinfo_endpoint = False
+
     def __init__(
         self,
         client_id: str | None = None,
         client_secret: str | None = None,
         *,
         tenant: str = "common",
-        id: str = "microsoft-entra-id",
-        name: str = "Microsoft",
-        scope: str = "openid profile email",
-        allow_dangerous_email_account_linking: bool = False,
-        profile: ProfileMapper | None = None,
         authority: str = "https://login.microsoftonline.com",
         prompt: str | None = None,
-        timeout: float = 10.0,
+        **options: Unpack[PresetOptions],
     ) -> None:
         tenant = tenant.strip().lower()
         if not tenant or "/" in tenant:
@@ -126,19 +129,15 @@ class MicrosoftEntraID(OIDC):
         self.tenant = tenant
         self.authority = authority.rstrip("/")
         super().__init__(
-            id,
-            issuer=f"{self.authority}/{tenant}/v2.0",
-            client_id=client_id,
-            client_secret=client_secret,
-            name=name,
-            scope=scope,
-            allow_dangerous_email_account_linking=allow_dangerous_email_account_linking,
-            profile=profile or entra_profile,
-            authorize_params={"prompt": prompt} if prompt else None,
-            timeout=timeout,
+            **self.preset.options(
+                client_id,
+                client_secret,
+                options,
+                issuer=f"{self.authority}/{tenant}/v2.0",
+                authorize_params={"prompt": prompt} if prompt else None,
+            )
         )
 
-    # The issuer checks -----------------------------------------------------------------
     def discovered_issuer(self, metadata: Mapping[str, Any]) -> str:
         """The discovery document's ``issuer``, checked to be of this authority and tenant."""
         issuer = str(metadata.get("issuer", ""))
@@ -174,42 +173,28 @@ class MicrosoftEntraID(OIDC):
             return None
         return template.replace(_PLACEHOLDER, str(tid))
 
+    # Hooks of the OIDC checks ---------------------------------------------------------------
     def check_discovery(self, metadata: Mapping[str, Any]) -> None:
         """The discovery document's issuer: a template for multi-tenant authorities."""
         self.discovered_issuer(metadata)
 
-    def check_issuer(self, iss: str | None) -> None:
-        """RFC 9207: when sent, ``iss`` is of the form of the discovered issuer."""
-        metadata = self.metadata(at_callback=True)
-        if iss is None:
-            if metadata.get("authorization_response_iss_parameter_supported") is True:
-                raise OAuthCallbackError(f"{self.id}: the callback lacks the promised iss")
-            return
+    def response_issuer(self, iss: str, metadata: Mapping[str, Any]) -> str | None:
+        """An RFC 9207 ``iss`` is the discovered issuer for the tenant it names."""
         template = self.discovered_issuer(metadata)
+        if _PLACEHOLDER not in template:
+            return template
         head, _, tail = template.partition(_PLACEHOLDER)
-        tid = iss[len(head) : len(iss) - len(tail)] if _PLACEHOLDER in template else None
-        expected = self.issuer_for(template, tid) if tid is not None else template
-        if iss != expected:
-            raise OAuthCallbackError(f"{self.id}: the callback's iss is another issuer")
+        return self.issuer_for(template, iss[len(head) : len(iss) - len(tail)])
 
-    def token_params(self) -> dict[str, Any]:
+    def id_token_issuer(self) -> IssuerRule:
         """The ID token's ``iss`` must be the discovered issuer for its own ``tid``."""
         template = self.discovered_issuer(self.metadata(at_callback=True))
 
         def valid_iss(claims: Mapping[str, Any], value: object) -> bool:
             return value == self.issuer_for(template, claims.get("tid"))
 
-        return {
-            "claims_options": {
-                "iss": {"essential": True, "validate": valid_iss},
-                "tid": {"essential": True},
-                "sub": {"essential": True},
-            }
-        }
+        return valid_iss
 
-    def fetch_userinfo(self, token: Mapping[str, Any]) -> Mapping[str, Any]:
-        """The ID token's claims (validated by Authlib with :meth:`token_params`)."""
-        claims = token.get("userinfo")
-        if not isinstance(claims, Mapping) or not claims.get("sub"):
-            raise OAuthCallbackError(f"{self.id}: no valid ID token in the token response")
-        return dict(claims)
+    def id_token_extra_claims(self) -> dict[str, dict[str, Any]]:
+        """The ID token names its tenant (``tid``)."""
+        return {"tid": {"essential": True}}

@@ -29,10 +29,14 @@ address and says when (``date_email_verified``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...core.errors import OAuthCallbackError
-from ..oauth import OIDC, ProfileMapper
+from ..oidc import OIDC
+from .preset import SECRET_IN_BODY, Preset
+
+if TYPE_CHECKING:
+    from .preset import PresetOptions, Unpack
 
 __all__ = ["Slack"]
 
@@ -42,41 +46,33 @@ TEAM_CLAIM = "https://slack.com/team_id"
 class Slack(OIDC):
     """Sign in with Slack. See the module documentation for set-up and the profile."""
 
+    preset = Preset(
+        id="slack",
+        name="Slack",
+        scope="openid email profile",
+        token_endpoint_auth_method=SECRET_IN_BODY,
+    )
+
     def __init__(
         self,
         client_id: str | None = None,
         client_secret: str | None = None,
         *,
-        id: str = "slack",
-        name: str = "Slack",
-        scope: str = "openid email profile",
-        allow_dangerous_email_account_linking: bool = False,
-        profile: ProfileMapper | None = None,
         team_id: str | None = None,
-        timeout: float = 10.0,
+        **options: Unpack[PresetOptions],
     ) -> None:
         super().__init__(
-            id,
-            issuer="https://slack.com",
-            client_id=client_id,
-            client_secret=client_secret,
-            name=name,
-            scope=scope,
-            allow_dangerous_email_account_linking=allow_dangerous_email_account_linking,
-            profile=profile,
-            authorize_params={"team": team_id} if team_id else None,
-            token_endpoint_auth_method="client_secret_post",  # noqa: S106 - a method name
-            timeout=timeout,
+            **self.preset.options(
+                client_id,
+                client_secret,
+                options,
+                issuer="https://slack.com",
+                authorize_params={"team": team_id} if team_id else None,
+            )
         )
         self.team_id = team_id
 
-    def check_team(self, claims: Mapping[str, Any]) -> None:
+    def check_claims(self, claims: Mapping[str, Any]) -> None:
         """With ``team_id``: the ID token must be for that workspace."""
         if self.team_id is not None and claims.get(TEAM_CLAIM) != self.team_id:
             raise OAuthCallbackError(f"{self.id}: the account is of another Slack workspace")
-
-    def fetch_userinfo(self, token: Mapping[str, Any]) -> Mapping[str, Any]:
-        """The claims (see :class:`OIDC`), after checking the workspace on the ID token."""
-        claims = token.get("userinfo")
-        self.check_team(claims if isinstance(claims, Mapping) else {})
-        return super().fetch_userinfo(token)
