@@ -57,7 +57,8 @@ MIN_VENV  := .venv-min
 MIN_STAMP := $(MIN_VENV)/.installed
 MIN_EXTRAS := postgres,mysql,redis,migrations
 # The suite on SQLite and Redis (no PostgreSQL or MariaDB, no browser): about a minute.
-MIN_TESTS := tests/core tests/adapters tests/web tests/providers tests/test_*.py
+MIN_TESTS := tests/core tests/adapters tests/web tests/providers tests/config tests/ratelimit \
+	tests/email_flow tests/extension tests/test_*.py
 
 $(MIN_STAMP): pyproject.toml scripts/requirements.py
 	test -x $(MIN_VENV)/bin/python || $(PYTHON) -m venv $(MIN_VENV)

@@ -9,8 +9,8 @@ module (it parses them with :mod:`ast`):
 - every reference names a file of the repository and a function in it: a module-level
   function, or a method of a class (``AdapterSuite`` tests live in
   ``flask_authadapter/testing/suite.py`` and are inherited by the adapter test classes);
-- every case id given in brackets is a string literal of that file (where parametrize ids
-  come from);
+- every case id given in brackets is a string literal of that file or of a ``tests`` module
+  it imports from (where parametrize ids come from);
 - every row of a table before the "Not met" section names at least one test (the rows of
   "Not met" may, and are then checked the same way).
 """
@@ -131,12 +131,18 @@ def parsed(path: str) -> Module | None:
             and id(node) not in method_nodes
         ):
             functions.add(node.name)
-    strings = frozenset(
+    strings = {
         node.value
         for node in ast.walk(tree)
         if isinstance(node, ast.Constant) and isinstance(node.value, str)
-    )
-    return Module(frozenset(functions), methods, strings)
+    }
+    # The cases of a parametrized test may be declared in a helper module it imports.
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tests."):
+            helper = parsed(node.module.replace(".", "/") + ".py")  # type: ignore[union-attr]
+            if helper is not None:
+                strings |= helper.strings
+    return Module(frozenset(functions), methods, frozenset(strings))
 
 
 def problem(reference: Reference) -> str | None:

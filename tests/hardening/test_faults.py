@@ -12,10 +12,11 @@ without restarting the app, nothing is half-written and the flows work again.
 The app is ``tests/hardening/apps_under_test.py``: Flask-SQLAlchemy, ``SQLAlchemyAdapter(db)``,
 the Email provider sending to the ``smtp_server`` fixture, the tests' dummy OAuth provider.
 
-SMTP failures are mostly covered by ``tests/test_email_flow.py`` (refused RCPT or DATA, down,
-silent in DATA with Email(timeout=1)); added here: another timeout honoured,
-and a server silent from its greeting on, through the whole flow. The OpenID provider: a real
-``oidc-provider-mock`` whose discovery, token, JWKS or userinfo endpoint holds the request.
+SMTP failures are mostly covered by ``tests/email_flow/test_mail_failures.py`` (refused
+RCPT or DATA, down, silent in DATA with Email(timeout=1)); added here: another timeout
+honoured, and a server silent from its greeting on, through the whole flow. The OpenID
+provider: a real ``oidc-provider-mock`` whose discovery, token, JWKS or userinfo endpoint
+holds the request.
 """
 
 from __future__ import annotations
@@ -441,7 +442,7 @@ def test_the_rate_limit_storage_going_away_is_a_503_and_sessions_still_work(
 
 
 # =========================================================================== #
-# The SMTP server silent (what tests/test_email_flow.py does not cover yet)
+# The SMTP server silent (what tests/email_flow/test_mail_failures.py does not cover yet)
 # =========================================================================== #
 
 
@@ -456,7 +457,7 @@ def _no_token_and_no_pending_cookie(answer: TestResponse, rows: Rows) -> None:
 def test_a_mail_server_silent_in_data_is_given_up_after_the_configured_timeout(
     build: Build, rows: Rows, smtp_server: MailServer
 ) -> None:
-    app, _ = build(EMAIL_TIMEOUT=2)  # not the 1 s tests/test_email_flow.py uses
+    app, _ = build(EMAIL_TIMEOUT=2)  # not the 1 s tests/email_flow/test_mail_failures.py uses
     smtp_server.mode = "hang"
     browser = InProcessBrowser(app)
     started = time.monotonic()

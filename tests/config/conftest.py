@@ -1,0 +1,3 @@
+"""Fixtures of the config tests."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Fixtures of the sessions tests."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Fixtures of the verification tests."""
+
+from __future__ import annotations
