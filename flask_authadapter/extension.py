@@ -26,9 +26,9 @@ from flask import (
 from werkzeug.local import LocalProxy
 from werkzeug.wrappers import Response
 
-from .adapters.base import Adapter, missing_methods
 from .config import DEFAULTS, AuthConfig, load_config
 from .core.account_tokens import token_sealer
+from .core.adapter import Adapter, missing_methods
 from .core.clock import Clock, system_clock
 from .core.errors import ConfigurationError, StorageError
 from .core.models import ANONYMOUS, AnonymousUser, User

@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
+from ..core.adapter import UnlinkOutcome, check_keys_unchanged
 from ..core.errors import (
     ConflictError,
     DuplicateAccount,
@@ -35,7 +36,6 @@ from ..core.values import (
     to_utc,
     utc_or_none,
 )
-from .base import UnlinkOutcome
 
 __all__ = ["MemoryAdapter"]
 
@@ -151,8 +151,7 @@ class MemoryAdapter:
 
     def update_user(self, user_id: str, **changes: Any) -> User:
         """Change fields or extra keys of a user; raises UnknownUser when it does not exist."""
-        if "id" in changes:
-            raise InvalidValue("a user's id cannot be changed")
+        check_keys_unchanged("user", changes)
         with self._lock:
             current = self._users.get(str(user_id))
             if current is None:
@@ -230,9 +229,7 @@ class MemoryAdapter:
         self, provider: str, provider_account_id: str, **changes: Any
     ) -> Account | None:
         """Change fields of a provider account; None when it does not exist."""
-        for key in ("user_id", "provider", "provider_account_id"):
-            if key in changes:
-                raise InvalidValue(f"an account's {key} cannot be changed")
+        check_keys_unchanged("account", changes)
         with self._lock:
             account_key = (provider, provider_account_id)
             current = self._accounts.get(account_key)
@@ -293,9 +290,7 @@ class MemoryAdapter:
 
     def update_session(self, session_token: str, **changes: Any) -> Session | None:
         """Change fields of a session; None when it does not exist."""
-        for key in ("session_token", "user_id"):
-            if key in changes:
-                raise InvalidValue(f"a session's {key} cannot be changed")
+        check_keys_unchanged("session", changes)
         with self._lock:
             current = self._sessions.get(session_token)
             if current is None:

@@ -21,7 +21,7 @@ import logging
 import unicodedata
 from dataclasses import dataclass, replace
 
-from ..adapters.base import Adapter
+from .adapter import Adapter
 from .clock import Clock, system_clock
 from .emails import normalized_or_none
 from .errors import ConflictError, OAuthAccountNotLinked

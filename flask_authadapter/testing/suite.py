@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from ..adapters.base import FEATURE_METHODS, Adapter
+from ..core.adapter import FEATURE_METHODS, Adapter
 from ..core.errors import (
     ConflictError,
     DuplicateAccount,
