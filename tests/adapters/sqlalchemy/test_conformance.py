@@ -1,5 +1,6 @@
 """The conformance suite against SQLAlchemyAdapter on SQLite, PostgreSQL and MariaDB,
-with the default tables and with an application's own (custom) tables."""
+with the default tables (also with the opt-in fast session lookup) and with an
+application's own (custom) tables."""
 
 from __future__ import annotations
 
@@ -50,6 +51,26 @@ class TestCustomModels(AdapterSuite):
     def adapter(self, custom_adapter: SQLAlchemyAdapter, engine: Engine) -> SQLAlchemyAdapter:
         empty_tables(engine, custom_adapter.metadata)
         return custom_adapter
+
+    @pytest.fixture
+    def raw(self, adapter: SQLAlchemyAdapter) -> SQLAlchemyRawStore:
+        return SQLAlchemyRawStore(adapter)
+
+
+@pytest.fixture(scope="module")
+def fast_lookup_adapter(engine: Engine) -> Iterator[SQLAlchemyAdapter]:
+    yield from adapter_on(engine, batch_size=7, fast_session_lookup=True)
+
+
+class TestFastSessionLookup(AdapterSuite):
+    """The opt-in session lookup on the pooled DBAPI connection keeps the whole contract."""
+
+    session_extra = {"user_agent": "curl/8.5.0", "signed_in_with": "email"}
+
+    @pytest.fixture
+    def adapter(self, fast_lookup_adapter: SQLAlchemyAdapter, engine: Engine) -> SQLAlchemyAdapter:
+        empty_tables(engine, fast_lookup_adapter.metadata)
+        return fast_lookup_adapter
 
     @pytest.fixture
     def raw(self, adapter: SQLAlchemyAdapter) -> SQLAlchemyRawStore:
