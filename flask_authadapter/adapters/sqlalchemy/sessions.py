@@ -9,7 +9,7 @@ from sqlalchemy import Select, String, and_, bindparam, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from ...core.adapter import check_keys_unchanged
-from ...core.errors import AuthAdapterError, ConflictError, InvalidValue, StorageError, UnknownUser
+from ...core.errors import AuthAdapterError, ConflictError, StorageError, UnknownUser
 from ...core.models import Session, User
 from .connection import BYTE_EXACT_DIALECTS, translating
 from .mapping import exact_text
@@ -83,10 +83,10 @@ class SessionStore(TableStore):
 
     def get_session_and_user(self, session_token: str) -> tuple[Session, User] | None:
         """The session and its user in one statement (a JOIN), or None."""
-        try:
-            values = {"session_token": self.sessions.bind_value("session_token", session_token)}
-        except InvalidValue:
+        token = self._bound(self.sessions, "session_token", session_token)
+        if token is None:
             return None
+        values = {"session_token": token}
         row: Sequence[Any] | None
         if self._prepared is not None:
             with translating("get_session_and_user"):

@@ -67,6 +67,15 @@ class TableStore:
         except InvalidValue:
             return None
 
+    @staticmethod
+    def _bound(rt: RecordTable[Any], name: str, value: Any) -> Any | None:
+        """``value`` converted for the column of field ``name``; None when it is one that
+        column cannot hold (so no row has it)."""
+        try:
+            return rt.bind_value(name, value)
+        except InvalidValue:
+            return None
+
     def _fetch_one(self, action: str, rt: RecordTable[R], **pairs: Any) -> R | None:
         where = self._where(rt, **pairs)
         if where is None:

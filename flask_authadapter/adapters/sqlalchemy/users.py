@@ -14,7 +14,6 @@ from ...core.errors import (
     ConflictError,
     DuplicateAccount,
     DuplicateEmail,
-    InvalidValue,
     StorageError,
     UnknownUser,
 )
@@ -124,9 +123,8 @@ class UserStore(TableStore):
 
     def delete_user(self, user_id: str) -> None:
         """Delete a user and their accounts and sessions, in one transaction."""
-        try:
-            key = self.users.bind_value("id", user_id)
-        except InvalidValue:
+        key = self._bound(self.users, "id", user_id)
+        if key is None:
             return
         with self._connect("delete_user", write=True) as conn:
             # Explicit, so that it holds where foreign keys are not enforced (SQLite's

@@ -62,16 +62,10 @@ def fast_lookup_adapter(engine: Engine) -> Iterator[SQLAlchemyAdapter]:
     yield from adapter_on(engine, batch_size=7, fast_session_lookup=True)
 
 
-class TestFastSessionLookup(AdapterSuite):
+class TestFastSessionLookup(TestDefaultModels):
     """The opt-in session lookup on the pooled DBAPI connection keeps the whole contract."""
-
-    session_extra = {"user_agent": "curl/8.5.0", "signed_in_with": "email"}
 
     @pytest.fixture
     def adapter(self, fast_lookup_adapter: SQLAlchemyAdapter, engine: Engine) -> SQLAlchemyAdapter:
         empty_tables(engine, fast_lookup_adapter.metadata)
         return fast_lookup_adapter
-
-    @pytest.fixture
-    def raw(self, adapter: SQLAlchemyAdapter) -> SQLAlchemyRawStore:
-        return SQLAlchemyRawStore(adapter)
