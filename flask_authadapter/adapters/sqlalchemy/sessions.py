@@ -6,12 +6,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Select, String, and_, bindparam, func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ColumnElement
 
 from ...core.adapter import check_keys_unchanged
 from ...core.errors import AuthAdapterError, ConflictError, StorageError, UnknownUser
 from ...core.models import Session, User
-from .connection import BYTE_EXACT_DIALECTS, translating
+from .connection import BYTE_EXACT_DIALECTS, reads_in_autocommit, translating
 from .mapping import exact_text
 from .prepared import PreparedRead
 from .store import TableStore
@@ -87,17 +88,30 @@ class SessionStore(TableStore):
         if token is None:
             return None
         values = {"session_token": token}
-        row: Sequence[Any] | None
-        if self._prepared is not None:
-            with translating("get_session_and_user"):
+        with translating("get_session_and_user"):
+            if self._prepared is not None:
                 row = self._prepared.fetch_one(self._engine(), values)
-        else:
-            with self._connect("get_session_and_user") as conn:
-                query = self._session_and_user_query(conn.dialect.name in BYTE_EXACT_DIALECTS)
-                row = conn.execute(query, values).one_or_none()
+            else:
+                try:
+                    row = self._lookup(values)
+                except DBAPIError as exc:
+                    # A pooled connection the server had closed (a database restart): this
+                    # is a single read and nothing was done on it, so try a fresh one once.
+                    if not exc.connection_invalidated:
+                        raise
+                    row = self._lookup(values)
         if row is None:
             return None
         return self._read_session(row), self._read_user(row)
+
+    def _lookup(self, values: dict[str, Any]) -> Sequence[Any] | None:
+        engine = self._engine()
+        with engine.connect() as conn:
+            if reads_in_autocommit(engine.dialect):
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            query = self._session_and_user_query(conn.dialect.name in BYTE_EXACT_DIALECTS)
+            row: Sequence[Any] | None = conn.execute(query, values).one_or_none()
+            return row
 
     def update_session(self, session_token: str, **changes: Any) -> Session | None:
         """Change fields of a session (usually ``expires``); None when there is none."""
