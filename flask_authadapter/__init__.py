@@ -3,7 +3,7 @@
 The public names are listed here explicitly; anything not in ``__all__`` may change.
 """
 
-from .adapters.base import Adapter
+from .adapters import Adapter
 from .config import DEFAULTS
 from .core.errors import (
     AccessDenied,

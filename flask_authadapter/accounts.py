@@ -13,7 +13,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime
 
-from .adapters.base import missing_methods
+from .core.adapter import missing_methods
 from .core.errors import AuthAdapterError, ConfigurationError
 from .core.models import Account, User
 from .core.sessions import SIGNED_IN_WITH, ActiveSession, signed_in_with_value

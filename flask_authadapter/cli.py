@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from .adapters.base import missing_methods
 from .core.account_tokens import reseal_stored_tokens
+from .core.adapter import missing_methods
 from .core.emails import normalize_email
 from .core.errors import SignInError
 from .state import auth_state

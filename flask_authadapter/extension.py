@@ -14,11 +14,11 @@ from typing import Any, TypeVar
 from flask import Flask, current_app, request, url_for
 from werkzeug.wrappers import Response
 
-from .adapters.base import Adapter, missing_methods
 from .callbacks import Callbacks
 from .cli import auth_cli
 from .config import DEFAULTS, AuthConfig, load_config
 from .core.account_tokens import token_sealer
+from .core.adapter import Adapter, missing_methods
 from .core.clock import Clock, system_clock
 from .core.errors import ConfigurationError, StorageError
 from .core.sealing import Sealer

@@ -7,7 +7,7 @@ from typing import cast
 
 from flask import Flask, current_app, request
 
-from .adapters.base import Adapter
+from .core.adapter import Adapter
 from .callbacks import Callbacks
 from .config import AuthConfig
 from .core.clock import Clock

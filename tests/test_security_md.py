@@ -8,7 +8,7 @@ module (it parses them with :mod:`ast`):
 
 - every reference names a file of the repository and a function in it: a module-level
   function, or a method of a class (``AdapterSuite`` tests live in
-  ``flask_authadapter/testing/suite.py`` and are inherited by the adapter test classes);
+  the modules of ``flask_authadapter/testing/`` and are inherited by the adapter test classes);
 - every case id given in brackets is a string literal of that file or of a ``tests`` module
   it imports from (where parametrize ids come from);
 - every row of a table before the "Not met" section names at least one test (the rows of
@@ -240,7 +240,7 @@ def test_the_checker_refuses_what_does_not_exist() -> None:
         (reference,) = references(line)
         assert problem(reference) is not None, line
     good = (
-        "| a | b | `flask_authadapter/testing/suite.py::AdapterSuite::"
+        "| a | b | `flask_authadapter/testing/verification_tokens.py::VerificationTokenCases::"
         "test_racing_threads_use_a_token_exactly_once` |"
     )
     (reference,) = references(good)

@@ -1,4 +1,5 @@
-"""Storage adapters: the contract (:class:`Adapter`) and what helps write one.
+"""Storage adapters: the contract (:class:`Adapter`, defined in
+:mod:`flask_authadapter.core.adapter` and imported from here) and what helps write one.
 
 - :class:`~flask_authadapter.adapters.memory.MemoryAdapter`: dicts, for tests and prototypes.
 - :class:`~flask_authadapter.adapters.sqlalchemy.SQLAlchemyAdapter`: SQLite, PostgreSQL,
@@ -9,6 +10,7 @@ The value checks the shipped adapters use are exported here for adapter authors,
 a bad value fails the same way on every store (see docs/adapters.md).
 """
 
+from ..core.adapter import FEATURE_METHODS, Adapter, UnlinkOutcome, missing_methods
 from ..core.models import (
     ACCOUNT_FIELDS,
     ACCOUNT_REQUIRED,
@@ -25,7 +27,6 @@ from ..core.values import (
     to_utc,
     utc_or_none,
 )
-from .base import FEATURE_METHODS, Adapter, UnlinkOutcome, missing_methods
 
 __all__ = [
     "ACCOUNT_FIELDS",

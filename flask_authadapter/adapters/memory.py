@@ -10,6 +10,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
+from ..core import values
+from ..core.adapter import UnlinkOutcome, check_keys_unchanged
 from ..core.errors import (
     ConflictError,
     DuplicateAccount,
@@ -27,15 +29,6 @@ from ..core.models import (
     User,
     VerificationToken,
 )
-from ..core.values import (
-    check_email_length,
-    check_extra_keys,
-    check_filled,
-    check_text,
-    to_utc,
-    utc_or_none,
-)
-from .base import UnlinkOutcome
 
 __all__ = ["MemoryAdapter"]
 
@@ -49,10 +42,10 @@ def _copy(record: R) -> R:
 
 def _check_texts(kind: str, record: User | Account | Session) -> None:
     """Refuse text that no database stores faithfully, as the SQL adapter does."""
-    values = {**vars(record), **record.extra}
-    for name, value in values.items():
+    fields = {**vars(record), **record.extra}
+    for name, value in fields.items():
         if name != "extra":
-            check_text(f"{kind}.{name}", value)
+            values.check_text(f"{kind}.{name}", value)
 
 
 def _apply(record: R, kind: str, names: tuple[str, ...], changes: dict[str, Any]) -> R:
@@ -61,7 +54,7 @@ def _apply(record: R, kind: str, names: tuple[str, ...], changes: dict[str, Any]
     extra_changes = {k: v for k, v in changes.items() if k not in names}
     if "extra" in extra_changes:
         raise InvalidValue(f"pass {kind}.extra keys by name, not as extra=")
-    check_extra_keys(kind, extra_changes, names)
+    values.check_extra_keys(kind, extra_changes, names)
     updated = replace(record, **field_changes)
     if extra_changes and hasattr(updated, "extra"):
         updated.extra = {**updated.extra, **copy.deepcopy(extra_changes)}
@@ -95,10 +88,12 @@ class MemoryAdapter:
     # Users --------------------------------------------------------------------------
     @staticmethod
     def _clean_user(user: User) -> User:
-        check_email_length(user.email)
-        check_extra_keys("User", user.extra, USER_FIELDS)
+        values.check_email_length(user.email)
+        values.check_extra_keys("User", user.extra, USER_FIELDS)
         _check_texts("User", user)
-        return replace(user, email_verified=utc_or_none("email_verified", user.email_verified))
+        return replace(
+            user, email_verified=values.utc_or_none("email_verified", user.email_verified)
+        )
 
     def create_user(self, user: User) -> User:
         """Store a new user; an id is generated when ``user.id`` is None."""
@@ -118,7 +113,7 @@ class MemoryAdapter:
 
     def create_user_and_link_account(self, user: User, account: Account) -> tuple[User, Account]:
         """Store a new user and their first provider account: both or neither."""
-        check_filled("Account", account, ACCOUNT_REQUIRED)
+        values.check_filled("Account", account, ACCOUNT_REQUIRED)
         with self._lock:
             key = (account.provider, account.provider_account_id)
             if key in self._accounts:
@@ -151,8 +146,7 @@ class MemoryAdapter:
 
     def update_user(self, user_id: str, **changes: Any) -> User:
         """Change fields or extra keys of a user; raises UnknownUser when it does not exist."""
-        if "id" in changes:
-            raise InvalidValue("a user's id cannot be changed")
+        check_keys_unchanged("user", changes)
         with self._lock:
             current = self._users.get(str(user_id))
             if current is None:
@@ -185,9 +179,9 @@ class MemoryAdapter:
     # Accounts -----------------------------------------------------------------------
     def link_account(self, account: Account) -> Account:
         """Store a provider account of an existing user."""
-        check_filled("Account", account, ACCOUNT_REQUIRED)
+        values.check_filled("Account", account, ACCOUNT_REQUIRED)
         account = replace(_copy(account), user_id=str(account.user_id))
-        check_extra_keys("Account", account.extra, ACCOUNT_FIELDS)
+        values.check_extra_keys("Account", account.extra, ACCOUNT_FIELDS)
         _check_texts("Account", account)
         with self._lock:
             if account.user_id not in self._users:
@@ -230,9 +224,7 @@ class MemoryAdapter:
         self, provider: str, provider_account_id: str, **changes: Any
     ) -> Account | None:
         """Change fields of a provider account; None when it does not exist."""
-        for key in ("user_id", "provider", "provider_account_id"):
-            if key in changes:
-                raise InvalidValue(f"an account's {key} cannot be changed")
+        check_keys_unchanged("account", changes)
         with self._lock:
             account_key = (provider, provider_account_id)
             current = self._accounts.get(account_key)
@@ -260,13 +252,13 @@ class MemoryAdapter:
     # Sessions -----------------------------------------------------------------------
     @staticmethod
     def _clean_session(session: Session) -> Session:
-        check_extra_keys("Session", session.extra, SESSION_FIELDS)
+        values.check_extra_keys("Session", session.extra, SESSION_FIELDS)
         _check_texts("Session", session)
         return replace(
             session,
             user_id=str(session.user_id),
-            expires=to_utc("expires", session.expires),
-            created_at=utc_or_none("created_at", session.created_at),
+            expires=values.to_utc("expires", session.expires),
+            created_at=values.utc_or_none("created_at", session.created_at),
         )
 
     def create_session(self, session: Session) -> Session:
@@ -293,9 +285,7 @@ class MemoryAdapter:
 
     def update_session(self, session_token: str, **changes: Any) -> Session | None:
         """Change fields of a session; None when it does not exist."""
-        for key in ("session_token", "user_id"):
-            if key in changes:
-                raise InvalidValue(f"a session's {key} cannot be changed")
+        check_keys_unchanged("session", changes)
         with self._lock:
             current = self._sessions.get(session_token)
             if current is None:
@@ -329,9 +319,9 @@ class MemoryAdapter:
     # Verification tokens --------------------------------------------------------------
     def create_verification_token(self, token: VerificationToken) -> VerificationToken:
         """Store a verification token."""
-        check_email_length(token.identifier)
-        check_text("VerificationToken.token", token.token)
-        token = replace(token, expires=to_utc("expires", token.expires))
+        values.check_email_length(token.identifier)
+        values.check_text("VerificationToken.token", token.token)
+        token = replace(token, expires=values.to_utc("expires", token.expires))
         with self._lock:
             key = (token.identifier, token.token)
             if key in self._tokens:
@@ -355,7 +345,7 @@ class MemoryAdapter:
     # Maintenance ----------------------------------------------------------------------
     def delete_expired(self, now: datetime) -> int:
         """Delete sessions and tokens that expired before ``now``; returns how many."""
-        now = to_utc("now", now)
+        now = values.to_utc("now", now)
         with self._lock:
             sessions = [k for k, s in self._sessions.items() if s.expires < now]
             tokens = [k for k, t in self._tokens.items() if t.expires < now]

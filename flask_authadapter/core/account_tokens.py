@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..adapters.base import Adapter
+from .adapter import Adapter
 from .models import Account
 from .sealing import SealedValueError, Sealer, is_sealed
 

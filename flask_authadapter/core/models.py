@@ -9,7 +9,7 @@ session's ``user_agent``...). On a :class:`User`, ``user.role`` reads ``user.ext
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -146,23 +146,16 @@ class VerificationToken:
     expires: datetime
 
 
-#: The names of the fields each record has besides ``extra``, in declaration order.
-USER_FIELDS = ("id", "email", "email_verified", "name", "image")
-ACCOUNT_FIELDS = (
-    "user_id",
-    "type",
-    "provider",
-    "provider_account_id",
-    "access_token",
-    "refresh_token",
-    "expires_at",
-    "token_type",
-    "scope",
-    "id_token",
-    "session_state",
-)
+def field_names(record_type: type) -> tuple[str, ...]:
+    """The names of the fields of a record type besides ``extra``, in declaration order."""
+    return tuple(f.name for f in fields(record_type) if f.name != "extra")
+
+
+#: The names of the fields each record has besides ``extra``, read from the dataclasses.
+USER_FIELDS = field_names(User)
+ACCOUNT_FIELDS = field_names(Account)
+SESSION_FIELDS = field_names(Session)
+VERIFICATION_TOKEN_FIELDS = field_names(VerificationToken)
 #: The account fields every store needs filled (see ``check_filled``); ``user_id`` besides
 #: them must name a stored user.
 ACCOUNT_REQUIRED = ("type", "provider", "provider_account_id")
-SESSION_FIELDS = ("session_token", "user_id", "expires", "created_at")
-VERIFICATION_TOKEN_FIELDS = ("identifier", "token", "expires")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..adapters.base import Adapter
+from .adapter import Adapter
 from .clock import Clock, system_clock
 from .models import Session, User
 from .tokens import hash_session_token, new_token, plausible_token

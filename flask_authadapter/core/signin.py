@@ -22,7 +22,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from ..adapters.base import Adapter
+from .adapter import Adapter
 from .clock import Clock, system_clock
 from .emails import normalized_or_none
 from .errors import ConflictError, OAuthAccountNotLinked

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ..adapters.base import Adapter
+from .adapter import Adapter
 from .clock import Clock, system_clock
 from .errors import Verification
 from .models import VerificationToken

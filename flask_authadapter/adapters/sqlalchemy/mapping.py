@@ -35,6 +35,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import DateTime
 
 from ...core.errors import ConfigurationError, InvalidValue
+from ...core.models import field_names
 from ...core.values import check_text, to_utc
 
 __all__ = ["RecordTable", "exact_text", "needs_generated_id"]
@@ -84,14 +85,14 @@ class _Field:
 
 
 class RecordTable(Generic[R]):
-    """The columns of one table, seen as the fields and extras of record type ``R``."""
+    """The columns of one table, seen as the fields and extras of record type ``R`` (a
+    dataclass of :mod:`flask_authadapter.core.models`)."""
 
     def __init__(
         self,
         kind: str,
         record_type: type[R],
         model: object,
-        fields: Sequence[str],
         *,
         required: Sequence[str],
         has_extra: bool = True,
@@ -105,6 +106,7 @@ class RecordTable(Generic[R]):
             raise ConfigurationError(
                 f"{kind} model {self.table.name!r} has no column for: {', '.join(missing)}"
             )
+        fields = field_names(record_type)
         self.field_names = tuple(name for name in fields if name in by_key)
         field_columns = {by_key[name] for name in self.field_names}
         # A primary key column that is no field (an accounts.id, say) is the table's own

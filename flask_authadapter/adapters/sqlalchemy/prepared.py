@@ -1,5 +1,10 @@
 """A read on the hot path, compiled once per database and run with the least machinery.
 
+Used only when the app asks for it (``SQLAlchemyAdapter(..., fast_session_lookup=True)``):
+it relies on SQLAlchemy internals (``Engine._has_events``, ``_execution_options``,
+``_should_log_info()``, ``pool._invalidate``), read defensively, so that an unknown
+SQLAlchemy falls back to ``Connection.execute``.
+
 Every signed-in request runs one statement: the session-plus-user JOIN. SQLAlchemy's
 ``Connection.execute`` costs more than the query itself on SQLite (a connection object, the
 compiled-cache lookup, an execution context, a result object), and on PostgreSQL the
@@ -32,24 +37,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Dialect, Engine, Select
+from sqlalchemy import Engine, Select
 from sqlalchemy.exc import DBAPIError, MultipleResultsFound
 from sqlalchemy.pool import PoolProxiedConnection
 
-__all__ = ["PreparedRead", "reads_in_autocommit"]
+from .connection import reads_in_autocommit
 
-#: PostgreSQL drivers whose autocommit switch is client-side only (no round trip).
-_CLIENT_SIDE_AUTOCOMMIT = frozenset({"psycopg", "psycopg2"})
-
-
-def reads_in_autocommit(dialect: Dialect) -> bool:
-    """Whether a lone ``SELECT`` is best run in the driver's autocommit mode: on PostgreSQL
-    through psycopg or psycopg2, where that saves the ``BEGIN`` and ``ROLLBACK`` round trips
-    and costs none (one statement is atomic by itself). Elsewhere a read starts no
-    transaction anyway (SQLite), or switching would itself be a round trip (MySQL drivers).
-    """
-    return dialect.name == "postgresql" and dialect.driver in _CLIENT_SIDE_AUTOCOMMIT
-
+__all__ = ["PreparedRead"]
 
 Processor = Callable[[Any], Any]
 
@@ -100,10 +94,6 @@ class PreparedRead:
         self._plans: weakref.WeakKeyDictionary[Engine, _Plan] = weakref.WeakKeyDictionary()
         self._last: tuple[Engine, _Plan] | None = None
         self._lock = threading.Lock()
-
-    def statement(self, engine: Engine) -> Select[Any]:
-        """The statement as run on ``engine``."""
-        return self._plan(engine).statement
 
     def _plan(self, engine: Engine) -> _Plan:
         last = self._last  # (engine, plan) of the last call: nearly always this engine

@@ -1,5 +1,6 @@
 """The conformance suite against SQLAlchemyAdapter on SQLite, PostgreSQL and MariaDB,
-with the default tables and with an application's own (custom) tables."""
+with the default tables (also with the opt-in fast session lookup) and with an
+application's own (custom) tables."""
 
 from __future__ import annotations
 
@@ -54,3 +55,17 @@ class TestCustomModels(AdapterSuite):
     @pytest.fixture
     def raw(self, adapter: SQLAlchemyAdapter) -> SQLAlchemyRawStore:
         return SQLAlchemyRawStore(adapter)
+
+
+@pytest.fixture(scope="module")
+def fast_lookup_adapter(engine: Engine) -> Iterator[SQLAlchemyAdapter]:
+    yield from adapter_on(engine, batch_size=7, fast_session_lookup=True)
+
+
+class TestFastSessionLookup(TestDefaultModels):
+    """The opt-in session lookup on the pooled DBAPI connection keeps the whole contract."""
+
+    @pytest.fixture
+    def adapter(self, fast_lookup_adapter: SQLAlchemyAdapter, engine: Engine) -> SQLAlchemyAdapter:
+        empty_tables(engine, fast_lookup_adapter.metadata)
+        return fast_lookup_adapter

@@ -23,9 +23,17 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from ..core.models import Account, Session, User, VerificationToken
+from .errors import InvalidValue
+from .models import Account, Session, User, VerificationToken
 
-__all__ = ["FEATURE_METHODS", "Adapter", "UnlinkOutcome", "missing_methods"]
+__all__ = [
+    "FEATURE_METHODS",
+    "KEY_FIELDS",
+    "Adapter",
+    "UnlinkOutcome",
+    "check_keys_unchanged",
+    "missing_methods",
+]
 
 #: What an adapter's optional ``unlink_account_unless_last`` did: ``"unlinked"``,
 #: ``"not_linked"`` (not that user's account), or ``"last"`` (their last way to sign in).
@@ -176,3 +184,21 @@ def missing_methods(adapter: object, features: Iterable[str]) -> list[str]:
             if not callable(getattr(adapter, name, None)) and name not in missing:
                 missing.append(name)
     return missing
+
+
+#: The fields that identify a stored record, which ``update_user``, ``update_account`` and
+#: ``update_session`` refuse to change, by record name.
+KEY_FIELDS: dict[str, tuple[str, ...]] = {
+    "user": ("id",),
+    "account": ("user_id", "provider", "provider_account_id"),
+    "session": ("session_token", "user_id"),
+}
+
+
+def check_keys_unchanged(kind: str, changes: Iterable[str]) -> None:
+    """Refuse ``changes`` (field names) that include a key field of ``kind`` ("user",
+    "account", "session"), before anything is written."""
+    for key in KEY_FIELDS[kind]:
+        if key in changes:
+            article = "an" if kind[0] in "aeiou" else "a"
+            raise InvalidValue(f"{article} {kind}'s {key} cannot be changed")
