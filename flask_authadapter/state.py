@@ -7,9 +7,9 @@ from typing import cast
 
 from flask import Flask, current_app, request
 
-from .core.adapter import Adapter
 from .callbacks import Callbacks
 from .config import AuthConfig
+from .core.adapter import Adapter
 from .core.clock import Clock
 from .core.sealing import Sealer
 from .core.sessions import SessionManager
