@@ -39,17 +39,10 @@ from flask_migrate import Migrate, upgrade  # type: ignore[import-untyped]
 from flask_sqlalchemy import SQLAlchemy
 from werkzeug.wrappers import Response
 
-from flask_authadapter import (
-    AnonymousUser,
-    Auth,
-    ConfigurationError,
-    User,
-    auth_state,
-    current_session,
-    current_user,
-    login_required,
-)
+from flask_authadapter import Auth, current_session, current_user, login_required
 from flask_authadapter.adapters.sqlalchemy import SQLAlchemyAdapter
+from flask_authadapter.errors import ConfigurationError
+from flask_authadapter.models import AnonymousUser, User
 from flask_authadapter.providers import (
     OIDC,
     Apple,
@@ -66,6 +59,7 @@ from flask_authadapter.providers import (
     Slack,
 )
 from flask_authadapter.providers.profile import Profile, standard_profile
+from flask_authadapter.state import auth_state
 
 from .mailbox import Mailbox, render_text
 

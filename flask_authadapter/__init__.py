@@ -1,32 +1,14 @@
 """flask-authadapter: sign-in for Flask with pluggable storage.
 
-The public names are listed here explicitly; anything not in ``__all__`` may change.
+The root holds what an app calls. The rest has one public home each:
+:mod:`flask_authadapter.providers` (providers and presets), :mod:`~flask_authadapter.adapters`
+(the adapter contract and the shipped adapters), :mod:`~flask_authadapter.models` (the
+records), :mod:`~flask_authadapter.errors` (the exceptions), :mod:`~flask_authadapter.accounts`
+(account management), :mod:`~flask_authadapter.signals`, :mod:`~flask_authadapter.config`
+(the settings and their defaults) and :mod:`~flask_authadapter.testing` (the adapter
+conformance suite). Anything else may change without notice.
 """
 
-from .adapters import Adapter
-from .config import DEFAULTS
-from .core.errors import (
-    AccessDenied,
-    AuthAdapterError,
-    ConfigurationError,
-    ConflictError,
-    DuplicateAccount,
-    DuplicateEmail,
-    EmailSignin,
-    InvalidValue,
-    MissingCSRF,
-    OAuthAccountNotLinked,
-    OAuthCallbackError,
-    OAuthSignin,
-    RateLimited,
-    SignInError,
-    StorageError,
-    UnknownUser,
-    Verification,
-)
-from .core.models import Account, AnonymousUser, Session, User, VerificationToken
-from .core.sealing import SealedValueError
-from .core.sessions import ActiveSession
 from .current import (
     current_session,
     current_user,
@@ -38,41 +20,13 @@ from .current import (
 from .extension import Auth
 from .interop import flask_login_bridge
 from .provider_tokens import account_tokens, open_tokens
-from .state import auth_state
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
-    "DEFAULTS",
-    "AccessDenied",
-    "Account",
-    "ActiveSession",
-    "Adapter",
-    "AnonymousUser",
     "Auth",
-    "AuthAdapterError",
-    "ConfigurationError",
-    "ConflictError",
-    "DuplicateAccount",
-    "DuplicateEmail",
-    "EmailSignin",
-    "InvalidValue",
-    "MissingCSRF",
-    "OAuthAccountNotLinked",
-    "OAuthCallbackError",
-    "OAuthSignin",
-    "RateLimited",
-    "SealedValueError",
-    "Session",
-    "SignInError",
-    "StorageError",
-    "UnknownUser",
-    "User",
-    "Verification",
-    "VerificationToken",
     "__version__",
     "account_tokens",
-    "auth_state",
     "current_session",
     "current_user",
     "flask_login_bridge",

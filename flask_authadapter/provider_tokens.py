@@ -16,8 +16,6 @@ from .core.account_tokens import open_account_tokens
 from .core.models import Account
 from .state import auth_state
 
-__all__ = ["account_tokens", "open_tokens"]
-
 
 def account_tokens(provider: str, provider_account_id: str) -> Account | None:
     """The stored account of ``provider`` and ``provider_account_id`` with its access,

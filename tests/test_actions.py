@@ -14,10 +14,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.wrappers import Response
 
-from flask_authadapter import Auth, StorageError, account_tokens
+from flask_authadapter import Auth, account_tokens
 from flask_authadapter.adapters.sqlalchemy import SQLAlchemyAdapter
 from flask_authadapter.core.account_tokens import token_sealer
 from flask_authadapter.core.sealing import is_sealed
+from flask_authadapter.errors import StorageError
 from flask_authadapter.signals import account_linked, user_created
 from flask_authadapter.testing import KINDS, SQLAlchemyRawStore
 from flask_authadapter.web.responses import ERROR_PAGES

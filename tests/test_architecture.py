@@ -182,3 +182,61 @@ def test_providers_never_read_the_request_or_extension_state() -> None:
             ):
                 wrong.append(f"{module}:{node.lineno} reads .extensions")
     assert wrong == []
+
+
+#: The modules an app imports from; everything else is internal and has no ``__all__``.
+PUBLIC_MODULES = (
+    ROOT,
+    f"{ROOT}.accounts",
+    f"{ROOT}.adapters",
+    f"{ROOT}.adapters.sqlalchemy",
+    f"{ROOT}.config",
+    f"{ROOT}.errors",
+    f"{ROOT}.models",
+    f"{ROOT}.providers",
+    f"{ROOT}.providers.presets",
+    f"{ROOT}.ratelimit",
+    f"{ROOT}.signals",
+    f"{ROOT}.testing",
+)
+
+
+def test_the_root_holds_what_an_app_calls() -> None:
+    import flask_authadapter
+
+    assert set(flask_authadapter.__all__) == {
+        "Auth",
+        "__version__",
+        "account_tokens",
+        "current_session",
+        "current_user",
+        "flask_login_bridge",
+        "login_required",
+        "open_tokens",
+        "sign_in",
+        "sign_out",
+        "signin_url",
+    }
+
+
+def test_each_public_name_has_one_public_home() -> None:
+    """No name is in the ``__all__`` of two public modules (``providers`` re-exporting
+    its ``presets`` subpackage whole is the one nesting allowed)."""
+    import importlib
+
+    homes: dict[str, list[str]] = {}
+    for module in PUBLIC_MODULES:
+        if module == f"{ROOT}.providers.presets":
+            continue
+        for name in importlib.import_module(module).__all__:
+            homes.setdefault(name, []).append(module)
+    assert {name: where for name, where in homes.items() if len(where) > 1} == {}
+
+
+def test_only_public_modules_declare_all() -> None:
+    declaring = {
+        module
+        for module, path in MODULES.items()
+        if "__all__ =" in path.read_text(encoding="utf-8")
+    }
+    assert declaring <= set(PUBLIC_MODULES)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from flask_authadapter import SealedValueError, account_tokens, open_tokens
+from flask_authadapter import account_tokens, open_tokens
 from flask_authadapter.adapters.memory import MemoryAdapter
 from flask_authadapter.core.sealing import is_sealed
+from flask_authadapter.errors import SealedValueError
 from tests.apps import dummy_sign_in, make_app
 
 

@@ -22,7 +22,7 @@ from flask import Flask, request
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
-from flask_authadapter import auth_state, sign_in
+from flask_authadapter import sign_in
 from flask_authadapter.adapters.sqlalchemy import SQLAlchemyAdapter
 from flask_authadapter.core.clock import FrozenClock
 from flask_authadapter.core.sealing import is_sealed
@@ -36,6 +36,7 @@ from flask_authadapter.signals import (
     user_created,
     user_updated,
 )
+from flask_authadapter.state import auth_state
 from tests.apps import csrf_from, dummy_sign_in, make_app
 from tests.databases import adapter_on, create_engine_for, empty_tables
 

@@ -30,8 +30,6 @@ from ..core.models import (
     VerificationToken,
 )
 
-__all__ = ["MemoryAdapter"]
-
 R = TypeVar("R", User, Account, Session, VerificationToken)
 
 

@@ -26,15 +26,6 @@ from typing import Any, Literal, Protocol, runtime_checkable
 from .errors import InvalidValue
 from .models import Account, Session, User, VerificationToken
 
-__all__ = [
-    "FEATURE_METHODS",
-    "KEY_FIELDS",
-    "Adapter",
-    "UnlinkOutcome",
-    "check_keys_unchanged",
-    "missing_methods",
-]
-
 #: What an adapter's optional ``unlink_account_unless_last`` did: ``"unlinked"``,
 #: ``"not_linked"`` (not that user's account), or ``"last"`` (their last way to sign in).
 UnlinkOutcome = Literal["unlinked", "not_linked", "last"]

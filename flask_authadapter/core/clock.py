@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
-__all__ = ["Clock", "FrozenClock", "system_clock"]
-
 #: A clock is any callable returning the current time as an aware UTC datetime.
 Clock = Callable[[], datetime]
 

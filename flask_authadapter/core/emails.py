@@ -9,8 +9,6 @@ import idna
 from .errors import EmailSignin
 from .values import MAX_EMAIL_LENGTH
 
-__all__ = ["MAX_TYPED_LENGTH", "mailbox_of", "normalize_email", "normalized_or_none"]
-
 #: The longest text looked at, before any normalisation: room for an address of
 #: :data:`MAX_EMAIL_LENGTH` characters typed with stray spaces or in decomposed Unicode, and
 #: no more, so that junk costs nothing however large the form field.

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-__all__ = ["ANONYMOUS", "Account", "AnonymousUser", "Session", "User", "VerificationToken"]
-
 
 class _ExtraAttributes:
     """Lets ``record.name`` read ``record.extra["name"]`` for names that are not fields."""

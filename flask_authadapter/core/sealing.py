@@ -33,8 +33,6 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from .errors import AuthAdapterError
 
-__all__ = ["PREFIX", "SealedValueError", "Sealer", "is_sealed"]
-
 #: What every sealed value starts with (the format's name and version).
 PREFIX = "faa1."
 

@@ -16,14 +16,6 @@ from .clock import Clock, system_clock
 from .models import Session, User
 from .tokens import hash_session_token, new_token, plausible_token
 
-__all__ = [
-    "SIGNED_IN_WITH",
-    "ActiveSession",
-    "SessionManager",
-    "SessionPolicy",
-    "signed_in_with_value",
-]
-
 #: Longest user agent kept with a session (a display aid, not an identifier).
 USER_AGENT_MAX = 512
 

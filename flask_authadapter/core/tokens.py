@@ -12,17 +12,6 @@ import hmac
 import secrets
 from collections.abc import Sequence
 
-__all__ = [
-    "TOKEN_BYTES",
-    "hash_session_token",
-    "hmac_candidates",
-    "hmac_token",
-    "new_token",
-    "plausible_token",
-    "sign",
-    "verify_signature",
-]
-
 #: Bytes of randomness in every session, link and CSRF token.
 TOKEN_BYTES = 32
 

@@ -13,16 +13,6 @@ from typing import Any
 
 from .errors import InvalidValue
 
-__all__ = [
-    "MAX_EMAIL_LENGTH",
-    "check_email_length",
-    "check_extra_keys",
-    "check_filled",
-    "check_text",
-    "to_utc",
-    "utc_or_none",
-]
-
 #: RFC 5321 allows 64 octets of local part and 255 of domain; 320 is the common upper bound.
 MAX_EMAIL_LENGTH = 320
 

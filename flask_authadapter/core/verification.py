@@ -22,14 +22,6 @@ from .errors import Verification
 from .models import VerificationToken
 from .tokens import hmac_candidates, hmac_token, new_token, plausible_token
 
-__all__ = [
-    "CODE_ALPHABET",
-    "CODE_LENGTH",
-    "IssuedSignIn",
-    "Verifier",
-    "normalize_code",
-]
-
 #: Letters and digits that cannot be mistaken for one another (no 0/O, 1/I/L).
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8

@@ -20,8 +20,6 @@ if TYPE_CHECKING:
     from flask import Flask
     from flask.typing import ResponseReturnValue
 
-__all__ = ["Provider", "ProviderResult", "SignInFlow", "mask"]
-
 
 @dataclass
 class SignInFlow:

@@ -24,7 +24,6 @@ from .base import Provider
 if TYPE_CHECKING:
     from flask import Flask
 
-__all__ = ["Email", "SignInEmail", "describe_lifetime"]
 
 _QUOTED_PRINTABLE_UTF8 = email.charset.Charset("utf-8")
 _QUOTED_PRINTABLE_UTF8.body_encoding = email.charset.QP

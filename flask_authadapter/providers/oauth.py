@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
     from .options import OAuthOptions
 
-__all__ = ["OAuth2"]
 
 logger = logging.getLogger("flask_authadapter")
 

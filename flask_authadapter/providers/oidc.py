@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from .base import SignInFlow
     from .options import OAuthOptions
 
-__all__ = ["OIDC"]
 
 logger = logging.getLogger("flask_authadapter")
 

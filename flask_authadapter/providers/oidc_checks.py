@@ -18,17 +18,6 @@ from typing import Any
 
 from ..core.errors import OAuthCallbackError, OAuthSignin
 
-__all__ = [
-    "IssuerRule",
-    "check_discovered_issuer",
-    "check_response_issuer",
-    "check_userinfo_subject",
-    "id_token_claims",
-    "id_token_claims_options",
-    "safe_signing_algorithms",
-    "validate_id_token",
-]
-
 #: ``rule(claims, iss) -> bool``: whether ``iss`` is right for an ID token with ``claims``.
 IssuerRule = Callable[[Mapping[str, Any], object], bool]
 

@@ -8,8 +8,6 @@ from typing import TypedDict
 
 from .profile import ProfileMapper
 
-__all__ = ["CommonOptions", "OAuthOptions", "PresetOptions"]
-
 
 class CommonOptions(TypedDict, total=False):
     """What any OAuth provider may be given.

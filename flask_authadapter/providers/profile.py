@@ -10,15 +10,6 @@ from typing import Any
 from ..core.errors import OAuthCallbackError
 from ..core.models import Account
 
-__all__ = [
-    "Profile",
-    "ProfileMapper",
-    "is_true",
-    "provider_account",
-    "standard_profile",
-    "text_or_none",
-]
-
 
 @dataclass(frozen=True)
 class Profile:

@@ -24,16 +24,6 @@ from ..core.errors import ConfigurationError
 if TYPE_CHECKING:
     from flask import Flask
 
-__all__ = [
-    "Client",
-    "Registration",
-    "Registrations",
-    "install_redactor",
-    "provider_setting",
-    "read_credentials",
-    "setting_name",
-]
-
 
 class Client(OAuth2Mixin, OpenIDMixin, BaseApp):  # type: ignore[misc]
     """Authlib's OAuth 2 / OpenID client without a web framework: it keeps nothing between

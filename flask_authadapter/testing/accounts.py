@@ -16,8 +16,6 @@ from ..core.signin import create_user_with_account
 from .base import SuiteBase, new_email
 from .raw import RawStore
 
-__all__ = ["AccountCases"]
-
 
 class AccountCases(SuiteBase):
     """The conformance cases of provider accounts: link, refresh, list, unlink."""

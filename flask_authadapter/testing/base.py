@@ -14,8 +14,6 @@ from ..core.adapter import Adapter
 from ..core.models import Account, Session, User
 from .raw import RawStore
 
-__all__ = ["UTC", "SuiteBase", "as_utc", "new_email", "new_token"]
-
 UTC = timezone.utc
 
 

@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from ..adapters.memory import MemoryAdapter
     from ..adapters.sqlalchemy import SQLAlchemyAdapter
 
-__all__ = ["KINDS", "MemoryRawStore", "RawStore", "SQLAlchemyRawStore"]
 
 #: The kinds of record a store holds, as named in :meth:`RawStore.count`.
 KINDS = ("users", "accounts", "sessions", "verification_tokens")

@@ -12,8 +12,6 @@ from ..core.models import Session
 from .base import SuiteBase, new_token
 from .raw import RawStore
 
-__all__ = ["SessionCases"]
-
 
 class SessionCases(SuiteBase):
     """The conformance cases of sessions: create, look up, extend, list, delete."""

@@ -33,8 +33,6 @@ from .users import UserCases
 from .values import ValueCases
 from .verification_tokens import VerificationTokenCases
 
-__all__ = ["AdapterSuite"]
-
 
 class AdapterSuite(UserCases, AccountCases, SessionCases, VerificationTokenCases, ValueCases):
     """The conformance suite; subclass it and provide ``adapter`` and ``raw`` fixtures.

@@ -12,8 +12,6 @@ from ..core.models import User
 from .base import SuiteBase, new_email
 from .raw import RawStore
 
-__all__ = ["UserCases"]
-
 
 class UserCases(SuiteBase):
     """The conformance cases of users: create, read, update, delete."""

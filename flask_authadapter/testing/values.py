@@ -13,8 +13,6 @@ from ..core.values import MAX_EMAIL_LENGTH
 from .base import SuiteBase, as_utc, new_email, new_token
 from .raw import RawStore
 
-__all__ = ["ValueCases"]
-
 
 class ValueCases(SuiteBase):
     """The conformance cases of values: datetimes, extra columns, refused values, the contract."""

@@ -14,8 +14,6 @@ from ..core.models import Session, VerificationToken
 from .base import SuiteBase, new_email, new_token
 from .raw import RawStore
 
-__all__ = ["VerificationTokenCases"]
-
 
 class VerificationTokenCases(SuiteBase):
     """The conformance cases of verification tokens (used once) and of expiry."""

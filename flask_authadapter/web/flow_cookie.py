@@ -30,17 +30,6 @@ from ..core.sealing import SealedValueError, Sealer
 from ..providers.base import SignInFlow
 from .cookies import delete_cookie, read_cookie, write_cookie
 
-__all__ = [
-    "FLOW_COOKIE",
-    "FLOW_MAX_AGE",
-    "forget_flow",
-    "has_flow_cookie",
-    "open_flow",
-    "recall_flow",
-    "remember_flow",
-    "seal_flow",
-]
-
 #: The cookie's name (``__Host-`` prefixed over HTTPS).
 FLOW_COOKIE = "authadapter.oauth-flow"
 #: How long a sign-in may take at the provider, in seconds.

@@ -31,7 +31,9 @@ from example.app import (
     settings_from_environment,
 )
 from example.mailbox import Mailbox
-from flask_authadapter import ConfigurationError, User, sign_in
+from flask_authadapter import sign_in
+from flask_authadapter.errors import ConfigurationError
+from flask_authadapter.models import User
 from tests.example.conftest import MakeApp
 from tests.example.pages import Page, codes, parse
 from tests.oidc import MockProvider

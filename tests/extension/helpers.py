@@ -16,15 +16,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, func, select
 from werkzeug.wrappers import Response
 
-from flask_authadapter import (
-    auth_state,
-    current_session,
-    current_user,
-    sign_in,
-    sign_out,
-)
+from flask_authadapter import current_session, current_user, sign_in, sign_out
 from flask_authadapter.adapters.sqlalchemy import SQLAlchemyAdapter
 from flask_authadapter.models import User
+from flask_authadapter.state import auth_state
 from harness import counting
 from tests.apps import dummy_sign_in
 

@@ -6,16 +6,12 @@ from typing import Any
 
 import pytest
 
-from flask_authadapter import (
-    Auth,
-    ConfigurationError,
-    auth_state,
-    current_session,
-    current_user,
-)
+from flask_authadapter import Auth, current_session, current_user
 from flask_authadapter.adapters.memory import MemoryAdapter
 from flask_authadapter.core.clock import FrozenClock
+from flask_authadapter.errors import ConfigurationError
 from flask_authadapter.providers.email import Email
+from flask_authadapter.state import auth_state
 from tests.apps import SECRET, DummyProvider, csrf_from, make_app
 
 from .helpers import (

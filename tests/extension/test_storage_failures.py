@@ -17,11 +17,9 @@ from flask.testing import FlaskClient
 from sqlalchemy.pool import NullPool
 from werkzeug.wrappers import Response
 
-from flask_authadapter import (
-    StorageError,
-)
 from flask_authadapter.adapters.sqlalchemy import SQLAlchemyAdapter
 from flask_authadapter.core.clock import FrozenClock
+from flask_authadapter.errors import StorageError
 from tests.apps import dummy_sign_in, make_app
 from tests.databases import create_engine_for
 

@@ -10,9 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 from flask import Flask, got_request_exception
 
 from flask_authadapter.core.models import Account, User
-from flask_authadapter.extension import AuthState
 from flask_authadapter.providers import OIDC, Email, OAuth2
 from flask_authadapter.providers.email import SignInEmail
+from flask_authadapter.state import AuthState
 from tests.apps import DummyProvider, make_app
 from tests.mail import free_port
 

@@ -22,9 +22,10 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy import Engine
 
-from flask_authadapter import SealedValueError, account_tokens
+from flask_authadapter import account_tokens
 from flask_authadapter.adapters.sqlalchemy import SQLAlchemyAdapter
 from flask_authadapter.core.sealing import is_sealed
+from flask_authadapter.errors import SealedValueError
 from flask_authadapter.providers import OIDC
 from tests.apps import csrf_from, make_app
 from tests.databases import adapter_on, create_engine_for

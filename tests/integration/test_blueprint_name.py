@@ -9,8 +9,9 @@ import pytest
 from flask import Blueprint, Flask, redirect, url_for
 from werkzeug.wrappers import Response
 
-from flask_authadapter import Auth, ConfigurationError, current_user, login_required
+from flask_authadapter import Auth, current_user, login_required
 from flask_authadapter.adapters.memory import MemoryAdapter
+from flask_authadapter.errors import ConfigurationError
 from flask_authadapter.providers import Email
 from tests.apps import SECRET
 from tests.integration.existing_apps import APP_URL, MAIL, email_sign_in, sign_out

@@ -8,8 +8,9 @@ import pytest
 from flask import Flask
 from flask_login import LoginManager
 
-from flask_authadapter import AnonymousUser, User, current_user, flask_login_bridge
+from flask_authadapter import current_user, flask_login_bridge
 from flask_authadapter.adapters.sqlalchemy import SQLAlchemyAdapter
+from flask_authadapter.models import AnonymousUser, User
 from flask_authadapter.testing import SQLAlchemyRawStore
 from tests.apps import dummy_sign_in
 

@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from flask_authadapter import Auth, ConfigurationError, auth_state
+from flask_authadapter import Auth
 from flask_authadapter.adapters.memory import MemoryAdapter
 from flask_authadapter.config import DEFAULTS
+from flask_authadapter.errors import ConfigurationError
 from flask_authadapter.providers import Email, OAuth2
+from flask_authadapter.state import auth_state
 from tests.apps import SECRET
 from tests.integration.existing_apps import APP_URL, MAIL, email_sign_in
 from tests.mail import MailServer

@@ -19,7 +19,6 @@ import pytest
 from flask import Flask
 from flask_mail import Message, email_dispatched
 
-from flask_authadapter import auth_state
 from flask_authadapter.adapters.memory import MemoryAdapter
 from flask_authadapter.core.clock import FrozenClock
 from flask_authadapter.core.emails import normalize_email
@@ -27,6 +26,7 @@ from flask_authadapter.core.errors import ConfigurationError, EmailSignin
 from flask_authadapter.core.verification import CODE_ALPHABET, CODE_LENGTH
 from flask_authadapter.providers.email import Email, SignInEmail
 from flask_authadapter.ratelimit import EmailLimits
+from flask_authadapter.state import auth_state
 from tests.apps import csrf_from, make_app
 
 UTC = timezone.utc

@@ -11,9 +11,9 @@ from limits.storage import RedisStorage
 
 from flask_authadapter.adapters.memory import MemoryAdapter
 from flask_authadapter.core.errors import ConfigurationError
-from flask_authadapter.extension import auth_state
 from flask_authadapter.providers.email import Email, SignInEmail
 from flask_authadapter.ratelimit import EmailLimits
+from flask_authadapter.state import auth_state
 from tests.apps import csrf_from, make_app
 
 from .helpers import (

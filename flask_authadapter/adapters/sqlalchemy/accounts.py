@@ -13,8 +13,6 @@ from ...core.models import ACCOUNT_REQUIRED, Account
 from ...core.values import check_filled
 from .store import TableStore
 
-__all__ = ["AccountStore"]
-
 
 class AccountStore(TableStore):
     """Links, reads, refreshes and unlinks users' provider accounts."""

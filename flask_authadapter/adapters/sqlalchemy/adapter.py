@@ -20,8 +20,6 @@ from .sessions import SessionStore
 from .tokens import VerificationTokenStore
 from .users import UserStore
 
-__all__ = ["SQLAlchemyAdapter"]
-
 #: How many expired rows :meth:`SQLAlchemyAdapter.delete_expired` deletes per transaction.
 DEFAULT_BATCH_SIZE = 1000
 

@@ -17,8 +17,6 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from ...core.errors import AuthAdapterError, ConfigurationError, StorageError
 
-__all__ = ["BYTE_EXACT_DIALECTS", "engine_source", "reads_in_autocommit", "translating"]
-
 #: Databases whose usual collations ignore case and trailing spaces in comparisons.
 BYTE_EXACT_DIALECTS = frozenset({"mysql", "mariadb"})
 

@@ -38,8 +38,6 @@ from ...core.errors import ConfigurationError, InvalidValue
 from ...core.models import field_names
 from ...core.values import check_text, to_utc
 
-__all__ = ["RecordTable", "exact_text", "needs_generated_id"]
-
 R = TypeVar("R")
 
 #: The smallest unbounded text column among the supported databases (MySQL's TEXT).

@@ -34,8 +34,6 @@ from sqlalchemy.types import TypeEngine
 from ...core.errors import ConfigurationError
 from ...core.values import MAX_EMAIL_LENGTH
 
-__all__ = ["TABLE_NAMES", "UTC_DATETIME", "DefaultModels", "default_models"]
-
 #: A timestamp that keeps its time zone where the database can (PostgreSQL ``timestamptz``)
 #: and microseconds everywhere (MariaDB/MySQL's ``DATETIME`` would drop them). Values are
 #: stored as UTC; the adapter turns the naive values SQLite and MySQL hand back into UTC.

@@ -43,8 +43,6 @@ from sqlalchemy.pool import PoolProxiedConnection
 
 from .connection import reads_in_autocommit
 
-__all__ = ["PreparedRead"]
-
 Processor = Callable[[Any], Any]
 
 

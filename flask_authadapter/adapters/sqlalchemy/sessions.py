@@ -17,8 +17,6 @@ from .mapping import exact_text
 from .prepared import PreparedRead
 from .store import TableStore
 
-__all__ = ["SessionStore"]
-
 
 class SessionStore(TableStore):
     """Creates, looks up, extends and deletes sessions.

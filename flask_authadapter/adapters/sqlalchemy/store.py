@@ -15,8 +15,6 @@ from ...core.models import Account, Session, User, VerificationToken
 from .connection import BYTE_EXACT_DIALECTS, reads_in_autocommit, translating
 from .mapping import RecordTable
 
-__all__ = ["TableStore"]
-
 R = TypeVar("R")
 
 

@@ -15,8 +15,6 @@ from .connection import BYTE_EXACT_DIALECTS
 from .mapping import RecordTable
 from .store import TableStore
 
-__all__ = ["VerificationTokenStore"]
-
 
 class VerificationTokenStore(TableStore):
     """Stores and uses verification tokens; deletes what has expired."""

@@ -22,8 +22,6 @@ from ...core.values import check_filled
 from .mapping import needs_generated_id
 from .store import TableStore
 
-__all__ = ["UserStore"]
-
 
 class UserStore(TableStore):
     """Creates, reads, changes and deletes users (with their accounts and sessions)."""

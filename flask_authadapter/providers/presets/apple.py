@@ -62,7 +62,6 @@ if TYPE_CHECKING:
 
     from .preset import PresetOptions, Unpack
 
-__all__ = ["APPLE_ISSUER", "MAX_SECRET_LIFETIME", "Apple", "apple_client_secret", "apple_user_name"]
 
 APPLE_ISSUER = "https://appleid.apple.com"
 #: The longest an Apple client secret may be valid (Apple: 15777000 seconds, 6 months).

@@ -34,8 +34,6 @@ from .preset import Preset
 if TYPE_CHECKING:
     from .preset import PresetOptions, Unpack
 
-__all__ = ["Auth0"]
-
 
 class Auth0(OIDC):
     """Sign in through Auth0. See the module documentation for set-up."""

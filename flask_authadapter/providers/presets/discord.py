@@ -38,7 +38,6 @@ from .preset import Preset
 if TYPE_CHECKING:
     from .preset import PresetOptions, Unpack
 
-__all__ = ["Discord", "discord_avatar_url", "discord_profile"]
 
 CDN = "https://cdn.discordapp.com"
 

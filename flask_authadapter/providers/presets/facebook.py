@@ -34,8 +34,6 @@ from .preset import SECRET_IN_BODY, Preset
 if TYPE_CHECKING:
     from .preset import PresetOptions, Unpack
 
-__all__ = ["Facebook", "facebook_profile"]
-
 
 def facebook_profile(user: Mapping[str, Any], token: Mapping[str, Any]) -> Profile:
     """Map the Graph API's ``GET /me?fields=id,name,email,picture``."""

@@ -44,7 +44,6 @@ from .preset import SECRET_IN_BODY, Preset
 if TYPE_CHECKING:
     from .preset import PresetOptions, Unpack
 
-__all__ = ["GitHub", "github_profile"]
 
 logger = logging.getLogger("flask_authadapter")
 

@@ -37,8 +37,6 @@ from .preset import Preset
 if TYPE_CHECKING:
     from .preset import PresetOptions, Unpack
 
-__all__ = ["GitLab", "gitlab_profile"]
-
 
 def gitlab_profile(claims: Mapping[str, Any], token: Mapping[str, Any]) -> Profile:
     """The standard claims; the username (``nickname``) when the name is empty."""

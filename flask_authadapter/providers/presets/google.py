@@ -41,7 +41,6 @@ from .preset import Preset
 if TYPE_CHECKING:
     from .preset import PresetOptions, Unpack
 
-__all__ = ["Google"]
 
 ISSUER = "https://accounts.google.com"
 

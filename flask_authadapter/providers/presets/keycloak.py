@@ -30,8 +30,6 @@ from .preset import Preset
 if TYPE_CHECKING:
     from .preset import PresetOptions, Unpack
 
-__all__ = ["Keycloak"]
-
 
 class Keycloak(OIDC):
     """Sign in with a Keycloak realm. See the module documentation for set-up."""

@@ -66,7 +66,6 @@ from .preset import Preset
 if TYPE_CHECKING:
     from .preset import PresetOptions, Unpack
 
-__all__ = ["CONSUMERS_TENANT", "MicrosoftEntraID", "entra_profile"]
 
 #: The tenant of personal Microsoft accounts.
 CONSUMERS_TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad"

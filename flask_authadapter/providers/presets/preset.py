@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from ..options import PresetOptions as PresetOptions
     from ..profile import ProfileMapper
 
-__all__ = ["SECRET_IN_BODY", "Preset"]
 
 #: The token endpoint authentication of providers that take the client secret in the body.
 SECRET_IN_BODY = "client_secret_post"  # noqa: S105 - a method name

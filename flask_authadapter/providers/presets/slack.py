@@ -38,7 +38,6 @@ from .preset import SECRET_IN_BODY, Preset
 if TYPE_CHECKING:
     from .preset import PresetOptions, Unpack
 
-__all__ = ["Slack"]
 
 TEAM_CLAIM = "https://slack.com/team_id"
 
