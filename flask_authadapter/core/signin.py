@@ -59,14 +59,21 @@ class OAuthSignIn:
     ``account`` is the provider account with its tokens (its ``user_id`` is ignored);
     ``profile`` the user fields the provider gave (email, name, image), cleaned here
     (:func:`clean_profile`); ``email_verified`` whether the provider asserts the profile's
-    email is verified.
+    email is verified; ``current_user`` the user already signed in in this browser, if any.
     """
 
     def __init__(
-        self, adapter: Adapter, *, account: Account, profile: User, email_verified: bool = False
+        self,
+        adapter: Adapter,
+        *,
+        account: Account,
+        profile: User,
+        email_verified: bool = False,
+        current_user: User | None = None,
     ) -> None:
         self.adapter = adapter
         self.account = account
+        self.current_user = current_user
         # Emails are stored and matched in their normal form: "Ada@Example.com" from a
         # provider is the ada@example.com who signed up by email. A malformed one is dropped.
         self.profile = clean_profile(profile)
@@ -88,17 +95,17 @@ class OAuthSignIn:
     @property
     def candidate(self) -> User:
         """The user this sign-in is for, as far as is known before the rules run: the
-        account's, the verified email's, or the (unsaved) profile."""
-        return self.owner or self.same_email or self.profile
+        account's, else the signed-in user's (a new account is linked to them), else the
+        verified email's, else the (unsaved) profile."""
+        return self.owner or self.current_user or self.same_email or self.profile
 
     def run(
         self,
         *,
-        current_user: User | None = None,
         allow_dangerous_email_account_linking: bool = False,
         clock: Clock = system_clock,
     ) -> SignInOutcome:
-        """Apply the rules; ``current_user`` is the user already signed in in this browser.
+        """Apply the rules.
 
         - A known account signs its user in and its stored tokens are refreshed; if another
           user is signed in, :class:`OAuthAccountNotLinked` (it belongs to someone else).
@@ -109,7 +116,7 @@ class OAuthSignIn:
           of their own loses it to this sign-in, which creates a new user.
         - Otherwise a new user is created with the account, with the email only when verified.
         """
-        allow = allow_dangerous_email_account_linking
+        allow, current_user = allow_dangerous_email_account_linking, self.current_user
         try:
             return self._run(current_user, allow, clock)
         except ConflictError:
@@ -173,9 +180,12 @@ def oauth_sign_in(
 ) -> SignInOutcome:
     """Sign in with a provider account: :meth:`OAuthSignIn.run` (see there for the rules)."""
     return OAuthSignIn(
-        adapter, account=account, profile=profile, email_verified=email_verified
-    ).run(
+        adapter,
+        account=account,
+        profile=profile,
+        email_verified=email_verified,
         current_user=current_user,
+    ).run(
         allow_dangerous_email_account_linking=allow_dangerous_email_account_linking,
         clock=clock,
     )

@@ -85,20 +85,20 @@ def finish_oauth_sign_in(
     """Sign in (or link) with what an OAuth / OIDC provider returned, then go to
     ``landing``."""
     account = replace(result.account, provider=provider.id, user_id="")
+    active = current_session_or_none()
     attempt = OAuthSignIn(
         state.adapter,
         account=seal_account_tokens(account, state.token_sealer),
         profile=result.profile,
         email_verified=result.email_verified,
+        current_user=active.user if active is not None else None,
     )
     answer = approve_sign_in(
         state, user=attempt.candidate, account=account, profile=dict(result.raw), email=None
     )
     if answer is not None:
         return answer
-    active = current_session_or_none()
     outcome = attempt.run(
-        current_user=active.user if active is not None else None,
         allow_dangerous_email_account_linking=provider.allow_dangerous_email_account_linking,
         clock=state.clock,
     )

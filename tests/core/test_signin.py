@@ -21,6 +21,7 @@ from flask_authadapter.core.errors import (
 from flask_authadapter.core.models import Account, User
 from flask_authadapter.core.signin import (
     TOKEN_FIELDS,
+    OAuthSignIn,
     SignInOutcome,
     email_sign_in,
     oauth_sign_in,
@@ -264,6 +265,25 @@ def test_a_new_account_while_signed_in_is_linked_to_the_signed_in_user(
     assert adapter.get_user_by_account("github", "583231") == current
     # The provider's profile does not overwrite the signed-in user's own fields.
     assert adapter.get_user(current.id) == current
+
+
+def test_linking_while_signed_in_shows_the_signed_in_user_and_reads_no_email(
+    store: Store, clock: FrozenClock
+) -> None:
+    """The account is linked to the signed-in user whatever its email says: that is who the
+    ``sign_in`` callback is shown, and nobody is looked up by email for it."""
+    adapter = store.adapter(Recording)
+    current = adapter.create_user(User(email="bob@example.com", name="Bob"))
+    adapter.create_user(User(email=EMAIL, email_verified=clock()))
+    adapter.calls.clear()
+    attempt = OAuthSignIn(
+        adapter, account=_github(), profile=_profile(), email_verified=True, current_user=current
+    )
+    assert attempt.candidate == current
+    outcome = attempt.run(clock=clock)
+    assert outcome.user.id == current.id
+    assert outcome.account_linked is True
+    assert adapter.calls == ["get_user_by_account", "link_account"]
 
 
 def test_a_second_provider_links_to_the_user_of_the_first(store: Store, clock: FrozenClock) -> None:
