@@ -4,9 +4,10 @@ The flows and the counting live in ``harness/flows.py`` (``make bench`` prints t
 same table). Each flow is counted twice:
 
 - through SQLAlchemy (``before_cursor_execute``): the statements and the writes among them;
-- on the wire, with no listener on the engine, so that the adapter's fast path for the
-  session lookup runs as in production: what SQLite itself ran (``BEGIN`` and ``COMMIT``
-  included), or, on PostgreSQL, the statements and round trips in libpq's protocol trace.
+- on the wire, with no listener on the engine, as in production: what SQLite itself ran
+  (``BEGIN`` and ``COMMIT`` included), or, on PostgreSQL, the statements and round trips in
+  libpq's protocol trace. The default session lookup (the public SQLAlchemy path) and the
+  opt-in raw-DBAPI one (``fast_session_lookup``) send the same statements.
 
 A change that adds a query, a write or a round trip to any of these flows fails here; if it
 is meant, update the table (and say why in the commit).
