@@ -23,7 +23,7 @@ from .signals import send, session_created, signed_in, signed_out
 from .state import EXTENSION_KEY, AuthState, auth_state
 from .web.cookies import delete_cookie, write_cookie
 from .web.csrf import pending_csrf_cookie, rotate_csrf_token
-from .web.responses import no_store, security_headers, wants_json
+from .web.responses import SESSION_REQUIRED, no_store, security_headers, wants_json
 from .web.urls import with_query
 
 if TYPE_CHECKING:
@@ -165,8 +165,9 @@ def refuse_anonymous() -> Response:
     """What a protected view answers someone not signed in: a redirect to the sign-in page
     with a ``callback_url`` back to this URL, or a 401 with a JSON body for JSON requests."""
     if wants_json(request):
-        response = jsonify(error="SessionRequired", message="You need to sign in.")
-        response.status_code = 401
+        page = SESSION_REQUIRED
+        response = jsonify(error=page.code, message=page.message)
+        response.status_code = page.status
         return no_store(response)
     path = request.full_path.rstrip("?") if request.query_string else request.path
     back = request.script_root + path

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from flask_authadapter.adapters.memory import MemoryAdapter
 from flask_authadapter.providers import Email
 from flask_authadapter.testing import MemoryRawStore
+from flask_authadapter.web.responses import SESSION_REQUIRED
 from tests.apps import DummyProvider, csrf_from, dummy_sign_in, make_app
 
 
@@ -43,7 +44,7 @@ def _two_accounts(client: FlaskClient) -> None:
 def test_listing_needs_a_session(client: FlaskClient) -> None:
     answer = client.get("/auth/accounts", headers={"Accept": "application/json"})
     assert answer.status_code == 401
-    assert answer.json == {"error": "SessionRequired", "message": "You need to sign in."}
+    assert answer.json == {"error": "SessionRequired", "message": SESSION_REQUIRED.message}
 
 
 def test_listing_shows_the_linked_accounts_without_tokens(client: FlaskClient) -> None:
