@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .core.adapter import missing_methods
+from .core.devices import ago, browser_label, last_active
 from .core.errors import AuthAdapterError, ConfigurationError
 from .core.models import Account, User
 from .core.sessions import SIGNED_IN_WITH, ActiveSession, signed_in_with_value
@@ -155,6 +156,11 @@ class SessionView:
 
     ``handle`` names it in forms: an HMAC of the stored key, so a page never shows even the
     hash of a cookie. ``last_extended`` is when its expiry was last moved.
+
+    Ready to show: ``browser`` ("Chrome on Linux", "Unknown browser"), ``signed_in`` ("signed
+    in 3 days ago"), ``last_active`` ("active within the last 5 hours": a range unless the
+    store writes on every use, see :meth:`SessionPolicy.last_used`) and ``method`` ("Email
+    link", a provider's name; None when the store did not record it).
     """
 
     handle: str
@@ -163,34 +169,65 @@ class SessionView:
     expires: datetime
     user_agent: str | None
     current: bool
+    browser: str = ""
+    signed_in: str = ""
+    last_active: str = ""
+    method: str | None = None
 
 
 def _handle(state: AuthState, stored_key: str) -> str:
     return sign(state.config.secret, stored_key, purpose="session-handle")[:24]
 
 
+def _method_label(state: AuthState, signed_in_with: object) -> str | None:
+    """A stored ``signed_in_with`` ("email", "github:583231") as its provider's name."""
+    if not isinstance(signed_in_with, str) or not signed_in_with:
+        return None
+    provider_id = signed_in_with.split(":", 1)[0]
+    if state.email_provider is not None and provider_id == state.email_provider.id:
+        return "Email link"
+    provider = state.providers.get(provider_id)
+    return provider.name if provider is not None else provider_id
+
+
 def active_sessions(user: User, current: ActiveSession | None) -> list[SessionView]:
-    """``user``'s live sessions, oldest first, the current one marked."""
+    """``user``'s live sessions: the current one first, then the most recently used (then
+    the most recently signed in) first."""
     state = auth_state()
     assert user.id is not None
     now = state.clock()
     current_key = hash_session_token(current.token) if current is not None else None
-    max_age = state.config.session_policy.max_age
+    policy = state.config.session_policy
     views = []
     for session in state.adapter.list_sessions(user.id):
         if session.expires <= now:
             continue
         agent = session.extra.get("user_agent")
+        is_current = session.session_token == current_key
+        used_from, used_until = policy.last_used(session.created_at, session.expires)
         views.append(
             SessionView(
                 handle=_handle(state, session.session_token),
                 created_at=session.created_at,
-                last_extended=session.expires - max_age,
+                last_extended=session.expires - policy.max_age,
                 expires=session.expires,
                 user_agent=agent if isinstance(agent, str) else None,
-                current=session.session_token == current_key,
+                current=is_current,
+                browser=browser_label(agent if isinstance(agent, str) else None),
+                signed_in=(
+                    f"signed in {ago(session.created_at, now)}"
+                    if session.created_at is not None
+                    else "signed in at an unknown time"
+                ),
+                last_active=(
+                    "active now" if is_current else last_active(used_from, used_until, now)
+                ),
+                method=_method_label(state, session.extra.get(SIGNED_IN_WITH)),
             )
         )
+    oldest = datetime.min.replace(tzinfo=now.tzinfo)
+    views.sort(key=lambda v: (v.current, v.last_extended, v.created_at or oldest, v.handle))
+    views.reverse()
     return views
 
 

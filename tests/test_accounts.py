@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from flask_authadapter.adapters.memory import MemoryAdapter
+from flask_authadapter.core.sessions import SIGNED_IN_WITH
 from flask_authadapter.providers import Email
 from flask_authadapter.testing import MemoryRawStore
 from flask_authadapter.web.responses import SESSION_REQUIRED
 from tests.apps import DummyProvider, csrf_from, dummy_sign_in, make_app
+from tests.test_devices import CHROME_LINUX, SAFARI_IPHONE
 
 
 @pytest.fixture
@@ -165,8 +168,8 @@ def test_the_account_page_shows_profile_accounts_and_sessions(adapter: MemoryAda
     dummy_sign_in(phone, sub="a-1", email="ada@example.com")
     page = laptop.get("/auth/account").get_data(as_text=True)
     assert "ada@example.com" in page
-    assert "Laptop Browser/1.0</strong> (this browser)" in page
-    assert "Phone Browser/2.0</strong>" in page
+    assert "This browser" in page
+    assert page.count('title="Laptop Browser/1.0">Unknown browser</strong>') == 1
     buttons = [button for _, _, button in _forms(page)]
     assert "Link Other" in buttons  # the provider not linked yet
     assert "Unlink Dummy" not in buttons  # the only way to sign in
@@ -256,3 +259,62 @@ def test_unlinking_and_linking_from_the_account_page(adapter: MemoryAdapter) -> 
     assert adapter.get_account("other", "b-1") is None
     page = laptop.get("/auth/account").get_data(as_text=True)
     assert "Link Other" in [b for _, _, b in _forms(page)]
+
+
+def _session_rows(page: str) -> list[str]:
+    """The text of each row of the page's "Active sessions" list, tags removed."""
+    listing = page.split('id="auth-sessions"', 1)[1].split("</ul>", 1)[0]
+    rows = re.findall(r"<li>(.*?)</li>", listing, re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", html.unescape(row)).split()) for row in rows]
+
+
+def test_sessions_read_as_browser_method_and_times_this_browser_first() -> None:
+    adapter = MemoryAdapter()
+    start = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+    now = [start]
+    app, _ = make_app(
+        adapter,
+        providers=[DummyProvider("dummy"), Email(send=lambda message: None)],
+        clock=lambda: now[0],
+        AUTH_URL="http://localhost",
+    )
+    laptop, phone = _browser(app, CHROME_LINUX), _browser(app, SAFARI_IPHONE)
+    unknown = app.test_client()
+    dummy_sign_in(laptop, sub="a-1", email="ada@example.com")
+    now[0] = start + timedelta(hours=1)
+    dummy_sign_in(phone, sub="a-1", email="ada@example.com")
+    now[0] = start + timedelta(hours=2)
+    dummy_sign_in(unknown, sub="a-1", email="ada@example.com")
+    now[0] = start + timedelta(days=3)
+
+    rows = _session_rows(laptop.get("/auth/account").get_data(as_text=True))
+
+    assert rows[0].startswith(
+        "Chrome on Linux This browser Dummy, signed in 3 days ago, active now"
+    )
+    # Used at its sign-in, and not a day later (it would have been extended): a range.
+    range_ = "signed in 2 days ago, last active 1 to 2 days ago"
+    assert rows[1].startswith(f"Unknown browser Dummy, {range_}")
+    assert rows[2].startswith(f"Safari on iPhone Dummy, {range_}")
+    assert "Mozilla" not in " ".join(rows)
+
+
+def test_a_session_signed_in_by_email_says_so(adapter: MemoryAdapter) -> None:
+    client = _app(adapter, email=True).test_client()
+    dummy_sign_in(client, sub="a-1", email="ada@example.com")
+    for stored in MemoryRawStore(adapter)._a._sessions.values():
+        stored.extra[SIGNED_IN_WITH] = "email"
+    rows = _session_rows(client.get("/auth/account").get_data(as_text=True))
+    assert rows[0].startswith("Unknown browser This browser Email link, signed in just now")
+
+
+def test_a_long_address_breaks_only_before_its_domain(adapter: MemoryAdapter) -> None:
+    client = _app(adapter, email=True).test_client()
+    address = "carol.with.a.very.long.mailbox.name@example.com"
+    dummy_sign_in(client, sub="a-1", email=address)
+    page = client.get("/auth/account").get_data(as_text=True)
+    assert (
+        '<span class="auth-email" title="carol.with.a.very.long.mailbox.name@example.com">'
+        '<span class="auth-email-name">carol.with.a.very.long.mailbox.name</span><wbr>'
+        '<span class="auth-email-domain">@example.com</span></span>'
+    ) in page

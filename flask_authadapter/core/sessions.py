@@ -51,6 +51,21 @@ class SessionPolicy:
             expires = min(expires, created_at + self.absolute_max_age)
         return expires
 
+    def last_used(
+        self, created_at: datetime | None, expires: datetime
+    ) -> tuple[datetime, datetime | None]:
+        """When a session of this ``expires`` was last used, as a window: it was used at the
+        first moment (its expiry was last moved then) and not after the second (a later use
+        would have moved it again), which is ``None`` when nothing bounds it.
+
+        Exact only with an ``update_age`` of zero. Past the absolute cap the expiry no
+        longer moves, so nothing bounds the last use."""
+        extended_at = expires - self.max_age
+        cap = self.absolute_max_age
+        if cap is not None and created_at is not None and expires >= created_at + cap:
+            return max(created_at, extended_at), None
+        return extended_at, extended_at + self.update_age
+
 
 @dataclass
 class ActiveSession:
