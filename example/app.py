@@ -59,6 +59,7 @@ from flask_authadapter.providers import (
     Slack,
 )
 from flask_authadapter.providers.profile import Profile, standard_profile
+from flask_authadapter.ratelimit import EmailLimits
 from flask_authadapter.state import auth_state
 
 from .mailbox import Mailbox, render_text
@@ -223,11 +224,23 @@ def _required(config: Mapping[str, Any], key: str, what: str) -> str:
     return str(value)
 
 
+#: The demo's email limits: generous, so trying it out (or its tests) never meets them. A
+#: real deployment keeps the defaults (a few emails per address every ten minutes).
+DEMO_EMAIL_LIMITS = EmailLimits(
+    per_address="100 per 10 minutes",
+    per_address_total="200 per 10 minutes",
+    per_network="1000 per hour",
+    verify="500 per 10 minutes",
+)
+
+
 def configured_providers(config: Mapping[str, Any]) -> list[Provider]:
-    """The providers whose settings are present, in the order the sign-in page shows them."""
+    """The providers whose settings are present, in the order the sign-in page shows them;
+    the demo (a ``DEMO_MAILBOX``) relaxes the email limits."""
     providers: list[Provider] = []
     if config.get("MAIL_SERVER"):
-        providers.append(Email())
+        demo = config.get("DEMO_MAILBOX") is not None
+        providers.append(Email(rate_limits=DEMO_EMAIL_LIMITS) if demo else Email())
     if config.get("DEMO_OIDC_ISSUER"):
         providers.append(
             OIDC(
@@ -355,6 +368,10 @@ def register_pages(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         return response
 
+    @app.errorhandler(404)
+    def _not_found(error: Exception) -> tuple[str, int]:
+        return render_template("not_found.html"), 404
+
     @app.get("/")
     def home() -> str:
         return render_template("home.html")
@@ -379,7 +396,10 @@ def register_mailbox(app: Flask, mailbox: Mailbox) -> None:
     @app.get("/demo/mailbox")
     def demo_mailbox() -> Response:
         body = render_template(
-            "mailbox.html", messages=mailbox.newest_first(), render_text=render_text
+            "mailbox.html",
+            messages=mailbox.newest_first(),
+            render_text=render_text,
+            demo_limits=DEMO_EMAIL_LIMITS,
         )
         response = Response(body, mimetype="text/html")
         response.headers["Cache-Control"] = "no-store"

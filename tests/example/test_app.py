@@ -430,3 +430,25 @@ def test_the_mailbox_page_shows_the_sign_in_link_and_code(
 def test_demo_mailbox_must_be_a_mailbox(make_app: MakeApp) -> None:
     with pytest.raises(ConfigurationError, match="DEMO_MAILBOX"):
         make_app(DEMO_MAILBOX=[])
+
+
+def test_the_demo_sends_more_than_a_few_emails_to_one_address(
+    make_app: MakeApp, demo_config: dict[str, Any], mailbox: Mailbox
+) -> None:
+    client = make_app(**demo_config).test_client()
+    for _ in range(8):
+        form = page(client, "/auth/signin").form("Email me a sign-in link")
+        response = client.post(form.action, data={**form.fields, "email": "many@example.com"})
+        assert response.headers["Location"].startswith("/auth/verify-request")
+    mailbox.wait_for(8)
+    assert "The demo relaxes the email limits" in page(client, "/demo/mailbox").text
+
+
+def test_an_unknown_page_is_the_examples_own_404(make_app: MakeApp) -> None:
+    client = make_app().test_client()
+    for path in ("/no-such-page", "/auth/callback/no-such-provider"):
+        response = client.get(path)
+        assert response.status_code == 404
+        text = response.get_data(as_text=True)
+        assert "Page not found" in text
+        assert 'href="/"' in text
