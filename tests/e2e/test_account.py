@@ -6,6 +6,9 @@ from __future__ import annotations
 from tests.e2e.api import Page, expect
 from tests.e2e.conftest import OpenBrowser, Site
 from tests.e2e.flows import approve_at_provider, at, sign_in_by_code, sign_in_by_link
+from tests.test_devices import CHROME_LINUX, SAFARI_IPHONE
+
+PHONE = {"width": 390, "height": 844}
 
 
 def test_linking_the_second_way_to_sign_in_then_unlinking_it(page: Page, site: Site) -> None:
@@ -46,8 +49,8 @@ def test_signing_out_another_session_from_a_second_browser(
     open_browser: OpenBrowser, site: Site
 ) -> None:
     email = "hedy.sessions@example.com"
-    laptop = open_browser("laptop", user_agent="E2E Laptop Browser/1.0")
-    phone = open_browser("phone", user_agent="E2E Phone Browser/2.0")
+    laptop = open_browser("laptop", user_agent=CHROME_LINUX)
+    phone = open_browser("phone", user_agent=SAFARI_IPHONE)
     sign_in_by_link(laptop, site, email)
     sign_in_by_code(phone, site, email)
 
@@ -55,10 +58,13 @@ def test_signing_out_another_session_from_a_second_browser(
     sessions = laptop.get_by_role("region", name="Active sessions")
     rows = sessions.get_by_role("listitem")
     expect(rows).to_have_count(2)
-    this_one = rows.filter(has_text="E2E Laptop Browser/1.0")
-    other = rows.filter(has_text="E2E Phone Browser/2.0")
-    expect(this_one).to_contain_text("(this browser)")
-    expect(other).not_to_contain_text("(this browser)")
+    expect(rows.nth(0)).to_contain_text("Chrome on Linux")  # this browser first
+    this_one = rows.filter(has_text="Chrome on Linux")
+    other = rows.filter(has_text="Safari on iPhone")
+    expect(this_one).to_contain_text("This browser")
+    expect(this_one).to_contain_text("Email link, signed in just now, active now")
+    expect(other).not_to_contain_text("This browser")
+    expect(other).to_contain_text("Email link, signed in just now, active just now")
     expect(this_one.get_by_role("button")).to_have_text("Sign out")
     expect(sessions.get_by_role("button", name="Sign out all other sessions")).to_be_visible()
 
@@ -67,7 +73,7 @@ def test_signing_out_another_session_from_a_second_browser(
     expect(laptop).to_have_url(at(site, "/auth/account?done=session-ended"))
     expect(laptop.get_by_role("status")).to_have_text("The session was signed out.")
     expect(rows).to_have_count(1)
-    expect(rows).to_contain_text("E2E Laptop Browser/1.0")
+    expect(rows).to_contain_text("Chrome on Linux")
     expect(sessions.get_by_role("button", name="Sign out all other sessions")).to_have_count(0)
 
     # The phone's next page load is anonymous; the laptop stays signed in.
@@ -77,3 +83,32 @@ def test_signing_out_another_session_from_a_second_browser(
     expect(phone).to_have_url(at(site, "/auth/signin?callback_url=%2Fprotected"))
     laptop.goto(f"{site.url}/")
     expect(laptop.get_by_text(f"Signed in as {email}")).to_be_visible()
+
+
+def test_the_account_page_at_phone_width(open_browser: OpenBrowser, site: Site) -> None:
+    email = "carol.with.a.rather.long.mailbox@example.com"
+    phone = open_browser("phone", user_agent=SAFARI_IPHONE)
+    phone.set_viewport_size(PHONE)
+    sign_in_by_link(phone, site, email)
+    phone.goto(f"{site.url}/auth/account")
+
+    sessions = phone.get_by_role("region", name="Active sessions")
+    row = sessions.get_by_role("listitem").first
+    expect(row.locator("strong")).to_have_text("Safari on iPhone")
+    expect(row).to_contain_text("This browser")
+    # The browser's name is one line, not a wrapped user agent.
+    name_lines = row.locator("strong").evaluate(
+        "e => Math.round(e.getBoundingClientRect().height"
+        " / parseFloat(getComputedStyle(e).lineHeight))"
+    )
+    assert name_lines == 1
+
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # No address breaks inside its domain: each domain sits on one line.
+    for domain in phone.locator(".auth-email-domain").all():
+        expect(domain).to_have_text("@example.com")
+        box = domain.bounding_box()
+        assert box is not None
+        line = domain.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)")
+        assert box["height"] < 1.5 * line
+        assert box["x"] + box["width"] <= PHONE["width"]
