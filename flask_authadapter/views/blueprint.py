@@ -15,7 +15,13 @@ from ..providers.base import Provider
 from ..state import AuthState, auth_state
 from ..web.csrf import CSRF_FIELD, csrf_token
 from ..web.flow_cookie import forget_flow
-from ..web.responses import TOO_LARGE, csp_allowing, error_response, security_headers
+from ..web.responses import (
+    TOO_LARGE,
+    ErrorPage,
+    csp_allowing,
+    error_response,
+    security_headers,
+)
 from ..web.urls import with_query
 
 if TYPE_CHECKING:
@@ -92,11 +98,21 @@ def _sign_in_error(error: SignInError) -> Response:
     return response
 
 
+#: An address naming no configured provider (a mistyped or stale link, a removed provider).
+UNKNOWN_PROVIDER = ErrorPage(
+    "UnknownProvider",
+    404,
+    "Unknown sign-in method",
+    "This site has no sign-in method at this address. Please sign in from the sign-in page.",
+)
+
+
 def provider_or_404(state: AuthState, provider_id: str) -> Provider:
-    """The configured provider ``provider_id``; 404 for any other."""
+    """The configured provider ``provider_id``; for any other, the blueprint's 404 page
+    (JSON when asked), never the app's generic one."""
     provider = state.providers.get(provider_id)
     if provider is None:
-        abort(404)
+        abort(error_response(UNKNOWN_PROVIDER, state.config))
     return provider
 
 

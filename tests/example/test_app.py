@@ -445,10 +445,17 @@ def test_the_demo_sends_more_than_a_few_emails_to_one_address(
 
 
 def test_an_unknown_page_is_the_examples_own_404(make_app: MakeApp) -> None:
-    client = make_app().test_client()
-    for path in ("/no-such-page", "/auth/callback/no-such-provider"):
-        response = client.get(path)
-        assert response.status_code == 404
-        text = response.get_data(as_text=True)
-        assert "Page not found" in text
-        assert 'href="/"' in text
+    response = make_app().test_client().get("/no-such-page")
+    assert response.status_code == 404
+    text = response.get_data(as_text=True)
+    assert "<h1>Page not found</h1>" in text
+    assert 'href="/"' in text
+    assert 'href="/static/example.css' in text  # the example's own layout
+
+
+def test_an_unknown_sign_in_method_is_the_blueprints_page(make_app: MakeApp) -> None:
+    response = make_app().test_client().get("/auth/callback/no-such-provider")
+    assert response.status_code == 404
+    text = response.get_data(as_text=True)
+    assert "<h1>Unknown sign-in method</h1>" in text
+    assert "Page not found" not in text
