@@ -162,7 +162,8 @@ def error_response(
     else:
         body = render_template(
             "auth/error.html",
-            code=page.code,
+            # The generic page names no code: "Default" would tell the person nothing.
+            code=None if page.code == SignInError.code else page.code,
             title=page.title,
             message=message,
             site_name=config.site_name,

@@ -43,8 +43,20 @@ def test_error_page_has_the_status_of_its_code(
     title, message = ERROR_PAGES[code].title, ERROR_PAGES[code].message
     assert page.texts["h1"] == [title]
     assert message in page.text
-    assert f"Error code: {code}" in page.text
+    if code == "Default":
+        assert "Error code" not in page.text and "Default" not in page.text
+    else:
+        assert f"Error code: {code}" in page.text
     assert_accessible(page)
+
+
+def test_error_page_without_a_code_is_plain(client: FlaskClient) -> None:
+    response = client.get("/auth/error")
+    assert response.status_code == 400
+    page = page_of(response)
+    assert page.texts["h1"] == ["Unable to sign in"]
+    assert "Something went wrong. Please try again." in page.text
+    assert "Default" not in response.get_data(as_text=True)
 
 
 def test_error_page_never_echoes_the_error_parameter(client: FlaskClient) -> None:
