@@ -9,6 +9,7 @@ its HTTP status and message. :class:`SealedValueError`: a sealed value that does
 from .core.errors import (
     AccessDenied,
     AuthAdapterError,
+    Cancelled,
     ConfigurationError,
     ConflictError,
     DuplicateAccount,
@@ -30,6 +31,7 @@ from .core.sealing import SealedValueError
 __all__ = [
     "AccessDenied",
     "AuthAdapterError",
+    "Cancelled",
     "ConfigurationError",
     "ConflictError",
     "DuplicateAccount",

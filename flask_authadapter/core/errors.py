@@ -96,6 +96,14 @@ class AccessDenied(SignInError):
     message = "You do not have permission to sign in."
 
 
+class Cancelled(AccessDenied):
+    """The person declined at the provider (pressed "Deny"): nothing was refused to them."""
+
+    code = "Cancelled"
+    title = "Sign-in cancelled"
+    message = "You cancelled the sign-in. You can try again or choose another way to sign in."
+
+
 class Verification(SignInError):
     """A sign-in link or code is unknown, used, expired, or for another address."""
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from authlib.integrations.base_client import OAuthError
 from flask import redirect
 
-from ..core.errors import AccessDenied, ConfigurationError, OAuthCallbackError, OAuthSignin
+from ..core.errors import Cancelled, ConfigurationError, OAuthCallbackError, OAuthSignin
 from ..core.models import Account, User
 from ..web.redirects import origin_of
 from .base import Provider, ProviderResult, SignInFlow, mask
@@ -164,7 +164,7 @@ class OAuth2(Provider):
         error = answer.get("error")
         if error:
             if error == "access_denied":
-                raise AccessDenied(f"{self.id}: the person declined at the provider")
+                raise Cancelled(f"{self.id}: the person declined at the provider")
             raise OAuthCallbackError(f"{self.id}: the provider answered error={error!r}")
         if not flow.answers(answer.get("state")):
             raise OAuthCallbackError(

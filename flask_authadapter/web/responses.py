@@ -52,6 +52,7 @@ ERROR_PAGES: dict[str, ErrorPage] = {
             [
                 errors.ConfigurationError,
                 errors.AccessDenied,
+                errors.Cancelled,
                 errors.Verification,
                 errors.OAuthSignin,
                 errors.OAuthCallbackError,

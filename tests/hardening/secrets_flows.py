@@ -336,7 +336,7 @@ def _oauth_callback_error(h: Harness) -> None:
     # Declining at the provider; an account whose email belongs to another user.
     with h.outside_the_app():
         location = h.oidc.deny(h.oidc_begin(client))
-    assert_error(client.get(callback_target(location)), "AccessDenied", 403)
+    assert_error(client.get(callback_target(location)), "Cancelled", 403)
     other_sub, _ = h.oidc_person(email=email)
     assert_error(h.oidc_sign_in(h.browser(app), other_sub), "OAuthAccountNotLinked", 409)
     # The dummy provider answering without a sub.

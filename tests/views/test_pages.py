@@ -18,6 +18,7 @@ from .helpers import (
     ("query", "status", "code"),
     [
         ({"error": "AccessDenied"}, 403, "AccessDenied"),
+        ({"error": "Cancelled"}, 403, "Cancelled"),
         ({"error": "Verification"}, 403, "Verification"),
         ({"error": "Configuration"}, 500, "Configuration"),
         ({"error": "MissingCSRF"}, 403, "MissingCSRF"),

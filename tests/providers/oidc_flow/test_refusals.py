@@ -41,7 +41,7 @@ from tests.providers.oidc_flow.support import (
 # =========================================================================== #
 
 
-def test_denying_consent_ends_on_access_denied(
+def test_denying_consent_says_the_sign_in_was_cancelled(
     client: FlaskClient,
     oidc_provider: MockProvider,
     raw: SQLAlchemyRawStore,
@@ -53,10 +53,11 @@ def test_denying_consent_ends_on_access_denied(
 
     answer = client.get(callback_target(location))
 
-    assert_error_page(answer, "AccessDenied", 403)
+    assert_error_page(answer, "Cancelled", 403)
+    assert "You do not have permission" not in answer.get_data(as_text=True)
     assert counts(raw) == counted()
     assert session_user(client) is None
-    assert refused_records(caplog, "AccessDenied")
+    assert refused_records(caplog, "Cancelled")
 
 
 def test_a_replayed_callback_is_refused(
