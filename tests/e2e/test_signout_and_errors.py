@@ -105,6 +105,17 @@ def test_a_bad_callback_shows_the_error_page(page: Page, site: Site) -> None:
     expect(page.get_by_role("link", name="Back to sign in")).to_be_visible()
 
 
+def test_the_error_page_without_a_code_names_none(page: Page, site: Site) -> None:
+    answer = page.goto(f"{site.url}/auth/error")
+    assert answer is not None
+    assert answer.status == 400
+    expect(page.get_by_role("heading", name="Unable to sign in")).to_be_visible()
+    expect(page.get_by_text("Something went wrong. Please try again.")).to_be_visible()
+    expect(page.get_by_text("Error code")).to_have_count(0)
+    expect(page.get_by_text("Default")).to_have_count(0)
+    expect(page.get_by_role("link", name="Back to sign in")).to_be_visible()
+
+
 def _posted(path: str) -> Callable[[Response], bool]:
     def matches(response: Response) -> bool:
         return response.request.method == "POST" and response.url.endswith(path)
