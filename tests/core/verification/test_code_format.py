@@ -39,9 +39,11 @@ def test_new_code_has_the_alphabet_and_length() -> None:
 
 
 def test_new_codes_are_unique() -> None:
-    # 31**8 ~ 8.5e11 codes: 20,000 collide with probability ~ 2e-4 for a fair source.
+    # 31**8 ~ 8.5e11 codes: among 20,000 from a fair source, one collision happens with
+    # probability ~ 2e-4 and two with ~ 3e-8; a weak source (a short or biased draw)
+    # collides far more often.
     codes = [new_code() for _ in range(20_000)]
-    assert len(set(codes)) == len(codes)
+    assert len(codes) - len(set(codes)) <= 1
 
 
 @pytest.mark.parametrize(
