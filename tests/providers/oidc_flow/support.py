@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from uuid import uuid4
@@ -12,7 +12,6 @@ from uuid import uuid4
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine
 from werkzeug.wrappers import Response
 
 from flask_authadapter import account_tokens
@@ -21,7 +20,6 @@ from flask_authadapter.models import Account
 from flask_authadapter.providers import OIDC
 from flask_authadapter.testing import KINDS, SQLAlchemyRawStore
 from tests.apps import DummyProvider, csrf_from, make_app
-from tests.databases import adapter_on, create_engine_for, empty_tables
 from tests.oidc import (
     MockProvider,
     callback_target,
@@ -32,43 +30,6 @@ CLIENT_ID = "flow-client"
 CLIENT_SECRET = "flow-client-secret-d41d8cd98f00b204"
 CLIENT_SECRET_2 = "flow-client-2-secret-e3b0c44298fc1c14"
 BASE64URL_43 = re.compile(r"^[A-Za-z0-9_-]{43}$")
-
-# =========================================================================== #
-# A real database per backend for the module; empty tables for each test.
-# =========================================================================== #
-
-HTTP_BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-@pytest.fixture(scope="module", params=HTTP_BACKENDS)
-def backend(request: pytest.FixtureRequest) -> str:
-    """Each database in turn; the test ids show which: [sqlite], [postgres]."""
-    return str(request.param)
-
-
-@pytest.fixture(scope="module")
-def database(backend: str, make_database: Any) -> Iterator[tuple[Engine, SQLAlchemyAdapter]]:
-    """The module's database with the default tables, and an adapter on it."""
-    engine = create_engine_for(make_database(backend, "t_http_oidc_flow"))
-    try:
-        for adapter in adapter_on(engine):
-            yield engine, adapter
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture
-def adapter(database: tuple[Engine, SQLAlchemyAdapter]) -> SQLAlchemyAdapter:
-    """The test's adapter, on empty tables."""
-    engine, adapter = database
-    empty_tables(engine, adapter.metadata)
-    return adapter
-
-
-@pytest.fixture
-def raw(adapter: SQLAlchemyAdapter) -> SQLAlchemyRawStore:
-    """Reads the tables behind the adapter's back."""
-    return SQLAlchemyRawStore(adapter)
 
 
 def counts(raw: SQLAlchemyRawStore) -> dict[str, int]:
