@@ -17,7 +17,7 @@ from ..web.csrf import CSRF_FIELD, csrf_token
 from ..web.flow_cookie import forget_flow
 from ..web.responses import (
     TOO_LARGE,
-    ErrorPage,
+    UNKNOWN_PROVIDER,
     csp_allowing,
     error_response,
     security_headers,
@@ -96,15 +96,6 @@ def _sign_in_error(error: SignInError) -> Response:
     if request.endpoint == state.endpoint("callback"):  # the flow is over: forget it
         forget_flow(response, request, state.config)
     return response
-
-
-#: An address naming no configured provider (a mistyped or stale link, a removed provider).
-UNKNOWN_PROVIDER = ErrorPage(
-    "UnknownProvider",
-    404,
-    "Unknown sign-in method",
-    "This site has no sign-in method at this address. Please sign in from the sign-in page.",
-)
 
 
 def provider_or_404(state: AuthState, provider_id: str) -> Provider:

@@ -43,6 +43,14 @@ TOO_LARGE = ErrorPage(
     "The form sent was far larger than a sign-in form can be. Please go back and try again.",
 )
 
+#: An address naming no configured provider (a mistyped or stale link, a removed provider).
+UNKNOWN_PROVIDER = ErrorPage(
+    "UnknownProvider",
+    404,
+    "Unknown sign-in method",
+    "This site has no sign-in method at this address. Please sign in from the sign-in page.",
+)
+
 #: The codes an error page may be asked for (``?error=CODE``), each with its page.
 ERROR_PAGES: dict[str, ErrorPage] = {
     page.code: page
